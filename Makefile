@@ -1,0 +1,48 @@
+# BETCORE live-feed widget. `make help` lists the targets.
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+.PHONY: help run test lint format audit setup messages bench clean
+
+help: ## Show this help
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt requirements-test.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-test.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(VENV)/.installed ## Create the virtual environment and install the app
+
+run: $(VENV)/.installed ## Run the app on the embedded default (sandbox feed, SQLite, one process)
+	DEBUG=$${DEBUG:-1} $(PY) manage.py serve --port $(PORT)
+
+test: $(VENV)/.installed node_modules/.installed ## Run the whole test suite (lint included)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed ## Lint and check formatting
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed ## Fix lint and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+audit: $(VENV)/.installed ## Audit pinned dependencies for known vulnerabilities
+	$(VENV)/bin/pip-audit -r requirements.txt
+
+messages: $(VENV)/.installed ## Re-extract and compile translations (needs GNU gettext)
+	cd widget && ../$(PY) ../manage.py makemessages -l ru -l es -l pt -l tr
+	cd widget && ../$(PY) ../manage.py compilemessages
+
+clean: ## Remove the virtual environment and local state
+	rm -rf $(VENV) node_modules var db.sqlite3 staticfiles test-artifacts

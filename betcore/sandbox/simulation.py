@@ -1,0 +1,245 @@
+"""A believable, reproducible simulation of BETCORE live games.
+
+Every game type runs rounds through the documented states: Awaiting, then Active
+(betting time, then game action), then Finished with a published result; now and
+then a round goes to Review first or is Cancelled, and a game type enters a
+maintenance window. The simulation is driven by ``advance(now)`` with wall-clock
+seconds, so tests can feed it any clock; a seeded RNG makes a run reproducible.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from betcore.sandbox.catalog import CURRENCIES, DEFAULT_LANGUAGE, GAME_KINDS, HOSTILE_STRINGS, LANGUAGES, GameKind
+
+AWAITING, ACTIVE, FINISHED, REVIEW, CANCELLED = 1, 2, 3, 4, 5
+BETTING_TIME, GAME_ACTION = 1, 2
+
+AWAIT_SECONDS = 3.0
+REVIEW_SECONDS = 4.0
+FINISHED_SECONDS = 5.0
+CANCELLED_SECONDS = 4.0
+MAINTENANCE_SECONDS = 20.0
+REVIEW_CHANCE = 0.08
+CANCEL_CHANCE = 0.04
+MAINTENANCE_CHANCE = 0.02
+JACKPOT_WIN_CHANCE_PER_ROUND = 0.03
+
+
+def dotnet_timestamp(epoch: float) -> str:
+    """ISO-8601 the way .NET writes a UTC DateTime: seven fractional digits and ``Z``."""
+    moment = datetime.fromtimestamp(epoch, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond:06d}0Z"
+
+
+@dataclass
+class Round:
+    id: int
+    ordinal: int
+    started_at: float
+    state: int = AWAITING
+    play_status: int = BETTING_TIME
+    betting_closes_at: float = 0.0
+    result: dict[str, Any] | None = None
+
+
+@dataclass
+class GameTable:
+    """One game type's running state."""
+
+    kind: GameKind
+    round: Round
+    phase: str = "awaiting"
+    phase_ends_at: float = 0.0
+    last_round_id: int = 0
+    maintenance_until: float = 0.0
+
+
+@dataclass
+class Simulation:
+    seed: int | None = None
+    speed: float = 1.0
+    hostile: bool = False
+    start: float = 0.0
+    rng: random.Random = field(init=False)
+    tables: dict[int, GameTable] = field(init=False, default_factory=dict)
+    rounds: dict[int, Round] = field(init=False, default_factory=dict)  # every round ever, for /games/info
+    jackpots: dict[tuple[int, str], float] = field(init=False, default_factory=dict)
+    jackpot_rates: dict[tuple[int, str], float] = field(init=False, default_factory=dict)
+    jackpots_at: float = field(init=False, default=0.0)
+
+    def __post_init__(self) -> None:
+        if self.speed <= 0:
+            raise ValueError("speed must be positive")
+        self.rng = random.Random(self.seed)
+        for game_type, kind in GAME_KINDS.items():
+            first_id = 1_000_000 * game_type + self.rng.randrange(1000, 9000) * 10
+            table = GameTable(kind=kind, round=Round(id=first_id, ordinal=1, started_at=self.start))
+            table.last_round_id = first_id - 1
+            # Stagger the tables so that they are not all in the same phase.
+            table.phase_ends_at = self.start + self._scaled(self.rng.uniform(0.5, AWAIT_SECONDS))
+            self.tables[game_type] = table
+            self.rounds[first_id] = table.round
+            for currency in CURRENCIES:
+                key = (game_type, currency)
+                self.jackpots[key] = round(kind.jackpot_seed * self.rng.uniform(1.0, 3.0), 2)
+                self.jackpot_rates[key] = kind.jackpot_seed * self.rng.uniform(0.0005, 0.002)
+        self.jackpots_at = self.start
+
+    def _scaled(self, seconds: float) -> float:
+        return seconds / self.speed
+
+    # -- driving the clock ---------------------------------------------------------
+
+    def advance(self, now: float) -> None:
+        """Move every table (and the jackpots) forward to ``now``."""
+        for table in self.tables.values():
+            # A loop, not an if: a long pause may have skipped several phases.
+            for _ in range(1000):
+                if now < table.phase_ends_at:
+                    break
+                self._next_phase(table, table.phase_ends_at)
+        self._grow_jackpots(now)
+
+    def _next_phase(self, table: GameTable, at: float) -> None:
+        rnd, kind = table.round, table.kind
+        if table.phase == "maintenance":
+            self._enter(table, "awaiting", at, AWAIT_SECONDS)
+        elif table.phase == "awaiting":
+            rnd.state, rnd.play_status = ACTIVE, BETTING_TIME
+            rnd.started_at = at
+            self._enter(table, "betting", at, kind.betting_seconds)
+            rnd.betting_closes_at = table.phase_ends_at
+        elif table.phase == "betting":
+            if self.rng.random() < CANCEL_CHANCE:
+                rnd.state, rnd.play_status = CANCELLED, GAME_ACTION
+                table.last_round_id = rnd.id
+                self._enter(table, "cancelled", at, CANCELLED_SECONDS)
+            else:
+                rnd.play_status = GAME_ACTION
+                self._enter(table, "action", at, kind.action_seconds)
+        elif table.phase == "action":
+            if self.rng.random() < REVIEW_CHANCE:
+                rnd.state = REVIEW
+                self._enter(table, "review", at, REVIEW_SECONDS)
+            else:
+                self._finish(table, at)
+        elif table.phase == "review":
+            self._finish(table, at)
+        else:  # finished or cancelled: a new round begins
+            self._new_round(table, at)
+
+    def _enter(self, table: GameTable, phase: str, at: float, seconds: float) -> None:
+        table.phase = phase
+        table.phase_ends_at = at + self._scaled(seconds)
+
+    def _finish(self, table: GameTable, at: float) -> None:
+        rnd = table.round
+        rnd.state = FINISHED
+        rnd.result = self._result_for(table.kind.game_type)
+        table.last_round_id = rnd.id
+        self._enter(table, "finished", at, FINISHED_SECONDS)
+        if self.rng.random() < JACKPOT_WIN_CHANCE_PER_ROUND:
+            currency = self.rng.choice(CURRENCIES)
+            self.jackpots[(table.kind.game_type, currency)] = table.kind.jackpot_seed
+
+    def _new_round(self, table: GameTable, at: float) -> None:
+        old = table.round
+        table.round = Round(id=old.id + 1, ordinal=old.ordinal + 1, started_at=at)
+        self.rounds[table.round.id] = table.round
+        if self.rng.random() < MAINTENANCE_CHANCE:
+            self.start_maintenance(table.kind.game_type, at, MAINTENANCE_SECONDS)
+        else:
+            self._enter(table, "awaiting", at, AWAIT_SECONDS)
+
+    def start_maintenance(self, game_type: int, at: float, seconds: float) -> None:
+        """Put a game type in maintenance (``im``) for ``seconds`` of simulated time."""
+        table = self.tables[game_type]
+        self._enter(table, "maintenance", at, seconds)
+        table.maintenance_until = table.phase_ends_at
+
+    def _grow_jackpots(self, now: float) -> None:
+        elapsed = max(0.0, now - self.jackpots_at) * self.speed
+        self.jackpots_at = now
+        for key, rate in self.jackpot_rates.items():
+            self.jackpots[key] = round(self.jackpots[key] + rate * elapsed, 2)
+
+    def _result_for(self, game_type: int) -> dict[str, Any]:
+        rng = self.rng
+        if game_type == 1:
+            dice = [rng.randint(1, 6), rng.randint(1, 6)]
+            result: dict[str, Any] = {"dice": dice, "total": sum(dice)}
+        elif game_type == 2:
+            number = rng.randint(0, 36)
+            result = {"number": number, "color": "green" if number == 0 else rng.choice(["red", "black"])}
+        elif game_type == 3:
+            result = {"winningHand": rng.randint(1, 6), "combination": rng.choice(["Pair", "Two Pairs", "Straight", "Flush", "Full House"])}
+        elif game_type == 5:
+            player, banker = rng.randint(0, 9), rng.randint(0, 9)
+            winner = "Tie" if player == banker else ("Player" if player > banker else "Banker")
+            result = {"winner": winner, "player": player, "banker": banker}
+        else:
+            result = {"numbers": sorted(rng.sample(range(1, 81), 20))}
+        if self.hostile:
+            result["combination"] = rng.choice(HOSTILE_STRINGS)
+        return result
+
+    # -- what the API shows ----------------------------------------------------------
+
+    def whole_games_info(self, game_type: int, now: float) -> dict[str, Any]:
+        """The documented per-game part of a push: ``im``, ``bt`` and one ``wgi`` item."""
+        table = self.tables[game_type]
+        rnd = table.round
+        in_betting = table.phase == "betting"
+        return {
+            "im": table.phase == "maintenance",
+            # [SANDBOX] bt = Unix time (whole seconds) at which betting closes, 0 outside betting.
+            "bt": int(round(rnd.betting_closes_at)) if in_betting else 0,
+            "wgi": [
+                {
+                    "i": rnd.id,
+                    "t": game_type,
+                    "ge": table.kind.edition,
+                    "lrId": table.last_round_id,
+                    "s": rnd.state,
+                    "ps": rnd.play_status,
+                    "cr": rnd.ordinal,
+                    "sdt": dotnet_timestamp(rnd.started_at),
+                }
+            ],
+        }
+
+    def game_info(self, game_id: int) -> dict[str, Any] | None:
+        rnd = self.rounds.get(game_id)
+        if rnd is None:
+            return None
+        game_type = game_id // 1_000_000
+        return {
+            "i": rnd.id,
+            "t": game_type,
+            "ge": self.tables[game_type].kind.edition,
+            "s": rnd.state,
+            "sdt": dotnet_timestamp(rnd.started_at),
+            "result": rnd.result,
+        }
+
+    def translations(self, language: str) -> list[dict[str, Any]]:
+        rows = []
+        names_language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+        for game_type, table in self.tables.items():
+            name = table.kind.names[names_language]
+            if self.hostile:
+                name = f"{name} {HOSTILE_STRINGS[game_type % len(HOSTILE_STRINGS)]}"
+            rows.append({"gameType": game_type, "languageCode": names_language, "name": name})
+        return rows
+
+    def jackpot_rows(self, game_type: int | None, currency: str | None) -> list[dict[str, Any]]:
+        return [
+            {"gameType": t, "currencyCode": c, "amount": amount}
+            for (t, c), amount in sorted(self.jackpots.items())
+            if (game_type is None or t == game_type) and (currency is None or c == currency)
+        ]

@@ -1,0 +1,52 @@
+"""The sandbox's partner credentials and HS256 JWTs ([SANDBOX] contract, §2.4)."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+
+import jwt
+
+WRONG_CREDENTIALS = 103752  # BETCORE's documented code for bad token-request credentials
+
+
+@dataclass
+class TokenIssuer:
+    partners: dict[int, str]  # PartnerClientId -> Secret
+    lifetime: float = 3600.0
+    signing_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+
+    def check_credentials(self, partner_id: object, secret: object) -> bool:
+        if isinstance(partner_id, bool) or not isinstance(partner_id, (int, str)):
+            return False
+        try:
+            partner = int(partner_id)
+        except ValueError:
+            return False
+        expected = self.partners.get(partner)
+        return expected is not None and isinstance(secret, str) and secrets.compare_digest(expected, secret)
+
+    def issue(self, partner_id: int, now: float | None = None) -> tuple[str, int]:
+        issued = int(now if now is not None else time.time())
+        # Round up so a sub-second lifetime still gives a token that is valid briefly.
+        expires = issued + max(1, int(self.lifetime + 0.999))
+        claims = {"sub": str(partner_id), "iat": issued, "exp": expires, "scope": "feed"}
+        return jwt.encode(claims, self.signing_key, algorithm="HS256"), expires - issued
+
+    def verify(self, token: str | None) -> dict | None:
+        """The token's claims, or None when it is missing, forged or expired."""
+        if not token:
+            return None
+        try:
+            return jwt.decode(token, self.signing_key, algorithms=["HS256"], options={"require": ["exp", "sub"]})
+        except jwt.PyJWTError:
+            return None
+
+
+def bearer_token(headers: dict | object, query: dict | object) -> str | None:
+    """The JWT from ``Authorization: Bearer`` (Node, .NET) or ``access_token`` (browsers)."""
+    header = headers.get("Authorization", "")  # type: ignore[attr-defined]
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return query.get("access_token") or None  # type: ignore[attr-defined]

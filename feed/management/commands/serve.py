@@ -1,0 +1,68 @@
+"""Run everything in one process: migrate, demo widget, BETCORE sandbox, feed worker, daphne."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from feed.runtime import configured_upstream, run_worker_until, start_local_sandbox
+
+log = logging.getLogger("feed.serve")
+
+
+class Command(BaseCommand):
+    help = "Run the widget app in one process (embedded default): sandbox feed, worker and daphne."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--no-worker", action="store_true", help="web only (a separate feedworker runs)")
+
+    def handle(self, *args: object, host: str, port: int, no_worker: bool, **options: object) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        if not settings.DEBUG:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        from widget.demo import ensure_demo_widget
+
+        partner_origin = f"http://localhost:{port}"
+        widget = ensure_demo_widget([partner_origin])
+        upstream = None
+        if not no_worker:
+            upstream = configured_upstream() or start_local_sandbox()
+        base = f"http://127.0.0.1:{port}"
+        self.stdout.write(
+            "\nBETCORE live-feed widget is starting\n"
+            f"  widget page:   {base}/w/{widget.public_id}/\n"
+            f"  partner page:  {partner_origin}/demo/partner/?widget_origin={base}\n"
+            f"  admin:         {base}/admin/  (create a login: python manage.py createsuperuser)\n"
+            f"  health:        {base}/readyz\n"
+            f"  feed:          {'BETCORE at ' + upstream.api_url if upstream and not settings.BETCORE_USE_SANDBOX else 'local sandbox' if upstream else 'separate feedworker'}\n"
+        )
+        self.run_daphne(host, port, upstream)
+
+    def run_daphne(self, host: str, port: int, upstream: object) -> None:
+        from daphne.server import Server
+        from twisted.internet import reactor
+
+        from feedsite.asgi import application
+
+        stop = asyncio.Event()
+        if upstream is not None:
+            # The worker shares daphne's event loop, so the in-memory channel layer reaches consumers.
+            def start_worker() -> None:
+                loop = asyncio.get_event_loop()
+                loop.create_task(run_worker_until(upstream, stop))
+
+            reactor.callWhenRunning(start_worker)
+        server = Server(application=application, endpoints=[f"tcp:port={port}:interface={host}"])
+        try:
+            server.run()
+        except OSError as error:
+            raise CommandError(f"cannot listen on {host}:{port}: {error}") from None
+        finally:
+            stop.set()

@@ -1,0 +1,19 @@
+"""Prometheus metrics of the feed worker and the widget sockets (served at /metrics)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+HUB_MESSAGES = Counter("feed_hub_messages_total", "Pushes received from the BETCORE hub")
+PARSE_ERRORS = Counter("feed_parse_errors_total", "Hub messages or records that could not be used")
+STALE_MESSAGES = Counter("feed_stale_messages_total", "Hub pushes dropped as duplicate or stale sId")
+RECONNECTS = Counter("feed_hub_reconnects_total", "Hub connections rebuilt by the supervisor")
+BROADCASTS = Counter("feed_broadcasts_total", "Messages sent to channel-layer groups", ["kind"])
+WIDGET_SOCKETS = Gauge("feed_widget_sockets", "Open widget WebSocket connections in this process")
+MESSAGES_SENT = Counter("feed_widget_messages_sent_total", "Messages sent to widget sockets")
+MESSAGES_DROPPED = Counter("feed_widget_messages_dropped_total", "Updates dropped for slow widget sockets")
+SEND_LAG = Histogram(
+    "feed_send_lag_seconds",
+    "From the worker's broadcast to the send on a widget socket",
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)

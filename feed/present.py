@@ -1,0 +1,104 @@
+"""Turn parsed BETCORE data into the small JSON shapes the widget understands.
+
+The widget protocol (server to browser), all JSON objects with a ``type``:
+``snapshot`` (everything a widget shows), ``game`` (changed fields of one game),
+``result`` (a finished round), ``jackpots`` (changed rows), ``names`` (game-type
+names in one language) and ``status`` (feed state: live, paused, reconnecting).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from betcore.messages import PLAY_STATUSES, STATES, Game, GamesInfo, JackpotRow, RoundInfo
+
+DEADLINE_TOLERANCE_MS = 1000  # bt in "seconds remaining" jitters with tst; ignore sub-second drift
+RESULT_TEXT_LIMIT = 120
+
+
+def ms(seconds: float | None) -> int | None:
+    return None if seconds is None else int(round(seconds * 1000))
+
+
+def game_view(game: Game, info: GamesInfo) -> dict[str, Any]:
+    phase = PLAY_STATUSES.get(game.play_status) if game.state == 2 else None
+    deadline = info.betting_deadline() if phase == "betting" else None
+    return {
+        "t": game.game_type,
+        "id": game.id,
+        "round": game.round,
+        "state": STATES.get(game.state, "unknown"),
+        "phase": phase,
+        "maintenance": info.maintenance,
+        "deadline": ms(deadline),
+        "lastRoundId": game.last_round_id,
+        "startedAt": ms(game.started_at.timestamp()) if game.started_at else None,
+    }
+
+
+def game_changes(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[str, Any]:
+    """Fields of ``new`` that differ from ``old`` (all of them when there is no ``old``)."""
+    if old is None:
+        return dict(new)
+    changes = {key: value for key, value in new.items() if old.get(key) != value}
+    deadline_old, deadline_new = old.get("deadline"), new.get("deadline")
+    if (
+        "deadline" in changes
+        and deadline_old is not None
+        and deadline_new is not None
+        and abs(deadline_new - deadline_old) < DEADLINE_TOLERANCE_MS
+    ):
+        del changes["deadline"]
+    return changes
+
+
+def result_text(result: Any) -> str:
+    """A compact, human-readable rendering of a result whose schema BETCORE has not published."""
+    parts: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, Mapping):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item)
+        elif value is not None and not isinstance(value, bool):
+            parts.append(str(value))
+
+    walk(result)
+    text = " · ".join(parts)
+    return text if len(text) <= RESULT_TEXT_LIMIT else text[: RESULT_TEXT_LIMIT - 1] + "…"
+
+
+def result_view(info: RoundInfo) -> dict[str, Any]:
+    return {
+        "id": info.id,
+        "t": info.game_type,
+        "state": STATES.get(info.state, "unknown"),
+        "at": ms(info.started_at.timestamp()) if info.started_at else None,
+        "text": result_text(info.result) if info.result is not None else "",
+    }
+
+
+def jackpot_view(row: JackpotRow) -> dict[str, Any]:
+    return {"t": row.game_type, "currency": row.currency, "amount": row.amount}
+
+
+def encode(message: Mapping[str, Any]) -> str:
+    """Serialize once; the same text goes to every viewer in the group."""
+    return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+
+
+def group_for_game(game_type: int) -> str:
+    return f"feed-game-{game_type}"
+
+
+def group_for_names(language: str) -> str:
+    return f"feed-names-{language}"
+
+
+JACKPOTS_GROUP = "feed-jackpots"
+STATUS_GROUP = "feed-status"

@@ -1,0 +1,85 @@
+"""Where the latest feed state lives, so that any web process can send a full snapshot.
+
+In the single-process default it is a dict in memory; with ``REDIS_URL`` it is the
+same Redis the channel layer uses (plain string keys holding JSON). The worker is the
+only writer; consumers read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any, Protocol
+
+from django.conf import settings
+
+PREFIX = "betcore-feed:"
+
+
+class FeedStore(Protocol):
+    async def get_many(self, keys: list[str]) -> dict[str, Any]: ...
+
+    async def set_many(self, items: dict[str, Any]) -> None: ...
+
+    async def ping(self) -> bool: ...
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self.data: dict[str, str] = {}
+
+    async def get_many(self, keys: list[str]) -> dict[str, Any]:
+        # Stored as JSON text so readers never share mutable objects with the writer.
+        return {key: json.loads(self.data[key]) for key in keys if key in self.data}
+
+    async def set_many(self, items: dict[str, Any]) -> None:
+        self.data.update({key: json.dumps(value) for key, value in items.items()})
+
+    async def ping(self) -> bool:
+        return True
+
+
+class RedisStore:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._clients: dict[int, Any] = {}  # one client per event loop: connections are loop-bound
+
+    def _client(self) -> Any:
+        import redis.asyncio as redis
+
+        loop_id = id(asyncio.get_running_loop())
+        client = self._clients.get(loop_id)
+        if client is None:
+            client = redis.from_url(self.url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=10)
+            self._clients[loop_id] = client
+        return client
+
+    async def get_many(self, keys: list[str]) -> dict[str, Any]:
+        if not keys:
+            return {}
+        values = await self._client().mget([PREFIX + key for key in keys])
+        return {key: json.loads(value) for key, value in zip(keys, values, strict=True) if value is not None}
+
+    async def set_many(self, items: dict[str, Any]) -> None:
+        if items:
+            await self._client().mset({PREFIX + key: json.dumps(value) for key, value in items.items()})
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await asyncio.wait_for(self._client().ping(), 2))
+        except Exception:
+            return False
+
+
+_memory = MemoryStore()
+_redis: dict[str, RedisStore] = {}
+
+
+def get_store() -> FeedStore:
+    """The store for the current configuration (shared per process)."""
+    url = settings.REDIS_URL
+    if not url:
+        return _memory
+    if url not in _redis:
+        _redis[url] = RedisStore(url)
+    return _redis[url]

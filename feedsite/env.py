@@ -1,0 +1,130 @@
+"""Typed readers for environment variables.
+
+Each reader either returns a value of the promised type or raises ``ConfigError``
+naming the variable and what it expects, so a bad deployment fails with one clear
+line instead of a traceback deep inside Django.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(Exception):
+    """An environment variable is missing or malformed."""
+
+
+class Env:
+    """Reads typed settings from a mapping (``os.environ`` by default)."""
+
+    def __init__(self, source: Mapping[str, str] | None = None) -> None:
+        self.source = os.environ if source is None else source
+
+    def raw(self, name: str) -> str | None:
+        value = self.source.get(name)
+        return None if value is None else value.strip()
+
+    def str(self, name: str, default: str = "") -> str:
+        value = self.raw(name)
+        return default if value is None or value == "" else value
+
+    def bool(self, name: str, default: bool = False) -> bool:
+        value = self.raw(name)
+        if value is None:
+            return default
+        if value.lower() in _TRUE:
+            return True
+        if value.lower() in _FALSE:
+            return False
+        raise ConfigError(f"{name}={value!r} is not a boolean; use one of 1/0, true/false, yes/no, on/off")
+
+    def int(self, name: str, default: int, minimum: int | None = None) -> int:
+        value = self.raw(name)
+        if value is None or value == "":
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            raise ConfigError(f"{name}={value!r} is not a whole number") from None
+        if minimum is not None and number < minimum:
+            raise ConfigError(f"{name}={value!r} must be at least {minimum}")
+        return number
+
+    def float(self, name: str, default: float, minimum: float | None = None) -> float:
+        value = self.raw(name)
+        if value is None or value == "":
+            return default
+        try:
+            number = float(value)
+        except ValueError:
+            raise ConfigError(f"{name}={value!r} is not a number") from None
+        if number != number or (minimum is not None and number < minimum):  # NaN or too small
+            raise ConfigError(f"{name}={value!r} must be a number of at least {minimum}")
+        return number
+
+    def list(self, name: str, default: list[str] | None = None) -> list[str]:
+        value = self.raw(name)
+        if value is None or value == "":
+            return list(default or [])
+        return [item.strip() for item in value.split(",") if item.strip()]
+
+    def url(self, name: str, schemes: tuple[str, ...], default: str = "") -> str:
+        value = self.str(name, default)
+        if value == "":
+            return ""
+        parts = urlsplit(value)
+        if parts.scheme not in schemes or not parts.hostname:
+            raise ConfigError(f"{name}={value!r} is not a URL of the form {schemes[0]}://host[:port]/path")
+        try:
+            parts.port  # noqa: B018 - raises ValueError on a non-numeric port
+        except ValueError:
+            raise ConfigError(f"{name}={value!r} has an invalid port") from None
+        return value
+
+    def origins(self, name: str) -> list[str]:
+        origins = self.list(name)
+        for origin in origins:
+            parts = urlsplit(origin)
+            if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+                raise ConfigError(f"{name} entry {origin!r} is not an origin like https://example.com")
+        return origins
+
+
+def database_config(url: str, base_dir: str) -> dict:
+    """Django DATABASES['default'] for ``url``; SQLite in the project when empty."""
+    import dj_database_url
+
+    if url == "":
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": os.path.join(base_dir, "db.sqlite3")}
+    scheme = urlsplit(url).scheme
+    if scheme not in ("postgres", "postgresql", "pgsql", "sqlite"):
+        raise ConfigError(f"DATABASE_URL={url!r} must start with postgres:// or sqlite://")
+    try:
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    except ValueError as error:
+        raise ConfigError(f"DATABASE_URL={url!r} is malformed: {error}") from None
+    if scheme != "sqlite" and not config.get("NAME"):
+        raise ConfigError(f"DATABASE_URL={url!r} names no database; use postgres://user@host:5432/dbname")
+    return config
+
+
+def channel_layer_config(redis_url: str) -> dict:
+    """In-memory layer for one process, or the Redis pub/sub layer for scale-out."""
+    if redis_url == "":
+        return {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    parts = urlsplit(redis_url)
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise ConfigError(f"REDIS_URL={redis_url!r} is not a URL like redis://127.0.0.1:6379/0")
+    try:
+        parts.port  # noqa: B018
+    except ValueError:
+        raise ConfigError(f"REDIS_URL={redis_url!r} has an invalid port") from None
+    return {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [redis_url]},
+    }

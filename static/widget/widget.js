@@ -1,0 +1,282 @@
+// BETCORE live-feed widget: applies snapshots and changes from /ws/w/<id>/ to the page.
+// Feed text is only ever set with textContent; nothing from the feed is parsed as HTML.
+const $ = (selector, root = document) => root.querySelector(selector);
+const readJson = (id) => JSON.parse(document.getElementById(id).textContent);
+
+const root = $(".bw-root");
+const labels = readJson("bw-labels");
+const config = readJson("bw-config");
+const lang = root.dataset.lang;
+const numberFormat = new Intl.NumberFormat(lang, { maximumFractionDigits: 0 });
+let moneyFormat;
+try {
+  moneyFormat = new Intl.NumberFormat(lang, { style: "currency", currency: config.currency, maximumFractionDigits: 0 });
+} catch {
+  moneyFormat = numberFormat;
+}
+
+const state = { games: new Map(), results: new Map(), jackpots: new Map(), names: {}, feed: "starting", clockOffset: 0 };
+let socket = null;
+let socketOpen = false;
+let userPaused = false;
+let attempt = 0;
+let retryTimer = null;
+let stopped = false;
+
+// ---- rendering ----------------------------------------------------------------------------
+
+function gameItem(t) {
+  return $(`.bw-game[data-t="${Number(t)}"]`);
+}
+
+function renderGame(t) {
+  const item = gameItem(t);
+  if (!item) return;
+  const game = state.games.get(t) || {};
+  $(".bw-game-name", item).textContent = state.names[String(t)] || `#${t}`;
+  const round = $(".bw-round", item);
+  if (round) round.textContent = game.round ? `${labels.round} ${numberFormat.format(game.round)}` : "";
+  const status = $(".bw-state", item);
+  if (status) {
+    const key = game.maintenance ? "maintenance" : game.phase || game.state || "";
+    status.dataset.state = key;
+    status.textContent = labels.states[key] || labels.noData;
+  }
+  renderCountdown(item, game);
+  renderResults(t);
+}
+
+function renderCountdown(item, game) {
+  const countdown = $(".bw-countdown", item);
+  if (!countdown) return;
+  if (!game.deadline || game.phase !== "betting" || game.maintenance) {
+    countdown.hidden = true;
+    return;
+  }
+  const left = Math.max(0, Math.ceil((game.deadline - (Date.now() + state.clockOffset)) / 1000));
+  countdown.hidden = false;
+  countdown.textContent = left > 0 ? `${labels.bettingClosesIn} ${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}` : labels.bettingClosed;
+}
+
+function renderResults(t) {
+  const list = $(`.bw-game[data-t="${Number(t)}"] .bw-results`);
+  if (!list) return;
+  const results = (state.results.get(t) || []).slice(0, 5);
+  const items = results.map((result) => {
+    const li = document.createElement("li");
+    li.className = "bw-result";
+    li.dataset.state = result.state;
+    li.textContent = result.state === "cancelled" ? labels.states.cancelled : result.text;
+    return li;
+  });
+  if (!items.length) {
+    const li = document.createElement("li");
+    li.className = "bw-result bw-empty";
+    li.textContent = labels.noResults;
+    items.push(li);
+  }
+  list.replaceChildren(...items);
+}
+
+function renderJackpots() {
+  for (const item of document.querySelectorAll(".bw-jackpot")) {
+    const t = Number(item.dataset.t);
+    const row = state.jackpots.get(`${t}:${config.currency}`);
+    $(".bw-jackpot-name", item).textContent = state.names[String(t)] || `#${t}`;
+    $(".bw-jackpot-amount", item).textContent = row ? moneyFormat.format(row.amount) : "—";
+  }
+}
+
+function connectionState() {
+  if (userPaused) return "updatesPaused";
+  if (!socketOpen) return stopped ? "offline" : "reconnecting";
+  const shown = config.gameTypes.map((t) => state.games.get(t)).filter(Boolean);
+  if (shown.length && shown.every((game) => game.maintenance)) return "maintenance";
+  return state.feed === "live" || state.feed === "paused" ? state.feed : "reconnecting";
+}
+
+let lastConnection = null;
+function renderStatus() {
+  const key = connectionState();
+  const status = $(".bw-status");
+  status.dataset.state = key;
+  $(".bw-status-text", status).textContent = labels.status[key] || key;
+  if (key !== lastConnection) {
+    lastConnection = key;
+    tellHost("connection", { state: key });
+  }
+}
+
+function renderAll() {
+  for (const t of config.gameTypes) renderGame(t);
+  renderJackpots();
+  renderStatus();
+}
+
+// ---- applying protocol messages -------------------------------------------------------------
+
+function applySnapshot(message) {
+  state.clockOffset = message.now - Date.now();
+  state.games = new Map(message.games.map((game) => [game.t, game]));
+  state.results = new Map(Object.entries(message.results).map(([t, list]) => [Number(t), list]));
+  state.jackpots = new Map(message.jackpots.map((row) => [`${row.t}:${row.currency}`, row]));
+  state.names = message.names || {};
+  state.feed = (message.status && message.status.state) || "reconnecting";
+  renderAll();
+}
+
+const handlers = {
+  snapshot: applySnapshot,
+  game(message) {
+    state.games.set(message.t, { ...(state.games.get(message.t) || {}), ...message.changes });
+    renderGame(message.t);
+    renderStatus();
+  },
+  result(message) {
+    const list = (state.results.get(message.t) || []).filter((r) => r.id !== message.result.id);
+    list.unshift(message.result);
+    list.sort((a, b) => b.id - a.id);
+    state.results.set(message.t, list.slice(0, 10));
+    renderResults(message.t);
+    announce(`${labels.newResult}: ${state.names[String(message.t)] || ""} ${message.result.text}`);
+    tellHost("result", { gameType: message.t, result: message.result });
+  },
+  jackpots(message) {
+    for (const row of message.rows) state.jackpots.set(`${row.t}:${row.currency}`, row);
+    renderJackpots();
+    tellHost("jackpot", { rows: message.rows.filter((row) => row.currency === config.currency) });
+  },
+  names(message) {
+    state.names = message.names;
+    renderAll();
+  },
+  status(message) {
+    state.feed = message.state;
+    renderStatus();
+  },
+};
+
+// ---- polite, throttled announcements (at most one every 5 s) ----------------------------------
+
+let pendingAnnouncement = null;
+let lastAnnounced = 0;
+function announce(text) {
+  pendingAnnouncement = text;
+  const wait = Math.max(0, lastAnnounced + 5000 - Date.now());
+  setTimeout(() => {
+    if (pendingAnnouncement === null) return;
+    $(".bw-announcer").textContent = pendingAnnouncement;
+    pendingAnnouncement = null;
+    lastAnnounced = Date.now();
+  }, wait);
+}
+
+// ---- the socket, with exponential backoff and full jitter ------------------------------------
+
+function send(message) {
+  if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+}
+
+function wantsUpdates() {
+  return !userPaused && document.visibilityState !== "hidden";
+}
+
+function saveData() {
+  return Boolean(navigator.connection && navigator.connection.saveData);
+}
+
+function connect() {
+  clearTimeout(retryTimer);
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  socket = new WebSocket(`${scheme}//${location.host}${root.dataset.socket}`);
+  socket.addEventListener("open", () => {
+    socketOpen = true;
+    attempt = 0;
+    if (!wantsUpdates()) send({ type: "pause" });
+    if (saveData()) send({ type: "lite", on: true });
+    renderStatus();
+  });
+  socket.addEventListener("message", (event) => {
+    let message;
+    try {
+      message = JSON.parse(event.data);
+    } catch {
+      return;
+    }
+    const handler = message && handlers[message.type];
+    if (handler) handler(message);
+  });
+  socket.addEventListener("close", (event) => {
+    socketOpen = false;
+    socket = null;
+    if (event.code === 4404) {
+      stopped = true; // the widget was disabled or removed: retrying will not help
+      renderStatus();
+      return;
+    }
+    renderStatus();
+    const delay = Math.random() * Math.min(30000, 500 * 2 ** attempt);
+    attempt += 1;
+    retryTimer = setTimeout(connect, delay);
+  });
+}
+
+// ---- host page: size and events via postMessage, origins checked both ways ------------------
+
+const hostOrigins = config.partnerOrigins;
+const inFrame = window.parent !== window;
+function tellHost(event, detail = {}) {
+  if (!inFrame) return;
+  const message = { source: "betcore-widget", event, detail };
+  // A message reaches the parent only if its origin is one we allow.
+  for (const origin of [...hostOrigins, location.origin]) {
+    try {
+      window.parent.postMessage(message, origin);
+    } catch {
+      /* origin not valid for postMessage: skip */
+    }
+  }
+}
+
+window.addEventListener("message", (event) => {
+  if (!hostOrigins.includes(event.origin) || event.source !== window.parent) return;
+  if (event.data && event.data.source === "betcore-embed" && event.data.event === "hello") {
+    tellHost("resize", { height: document.documentElement.scrollHeight });
+  }
+});
+
+let lastHeight = 0;
+new ResizeObserver(() => {
+  const height = Math.ceil(document.documentElement.scrollHeight);
+  if (height !== lastHeight) {
+    lastHeight = height;
+    tellHost("resize", { height });
+  }
+}).observe(document.body);
+
+// ---- attention: hidden pages and the pause control ---------------------------------------------
+
+document.addEventListener("visibilitychange", () => {
+  send({ type: wantsUpdates() ? "resume" : "pause" });
+});
+
+const pauseButton = $(".bw-pause");
+pauseButton.addEventListener("click", () => {
+  userPaused = !userPaused;
+  pauseButton.setAttribute("aria-pressed", String(userPaused));
+  pauseButton.textContent = userPaused ? labels.resume : labels.pause;
+  send({ type: wantsUpdates() ? "resume" : "pause" });
+  renderStatus();
+});
+
+setInterval(() => {
+  if (userPaused) return; // WCAG 2.2.2: a paused ticker does not move
+  for (const t of config.gameTypes) {
+    const item = gameItem(t);
+    if (item) renderCountdown(item, state.games.get(t) || {});
+  }
+}, 250);
+
+applySnapshot(readJson("bw-snapshot"));
+connect();
+tellHost("ready", { height: document.documentElement.scrollHeight });

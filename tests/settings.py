@@ -1,0 +1,12 @@
+"""Test settings: the project's settings with a throwaway key and no dependence on the shell's env."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-000000")
+os.environ.setdefault("DEBUG", "0")
+
+from feedsite.settings import *  # noqa: E402,F403
+
+# Tests render templates without running collectstatic first.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,148 @@
+"""The widget's WebSocket: a snapshot on join, then the feed's changes as they happen.
+
+Client messages the protocol defines (anything else is ignored and rate-limited):
+``{"type": "resync"}`` (send a fresh snapshot), ``{"type": "pause"}`` /
+``{"type": "resume"}`` (page hidden or ticker paused: stop / restart updates, resume
+resyncs), ``{"type": "lite", "on": true}`` (Save-Data: jackpot updates at most every 30 s).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from feed import metrics
+from feed.present import JACKPOTS_GROUP, STATUS_GROUP, encode, group_for_game, group_for_names
+from feed.snapshot import read_snapshot
+from feed.store import get_store
+from widget.models import Widget
+
+log = logging.getLogger("widget.socket")
+
+CLOSE_UNKNOWN_WIDGET = 4404
+CLOSE_TOO_BIG = 1009
+CLOSE_TOO_CHATTY = 4429
+MAX_CLIENT_FRAME = 1024
+CLIENT_MESSAGES_PER_SECOND = 2.0
+CLIENT_BURST = 10.0
+LITE_JACKPOT_INTERVAL = 30.0
+
+
+@database_sync_to_async
+def load_widget(public_id: str) -> Widget | None:
+    return Widget.objects.enabled().select_related("theme").filter(public_id=public_id).first()
+
+
+class WidgetConsumer(AsyncWebsocketConsumer):
+    widget: Widget | None = None
+
+    async def connect(self) -> None:
+        self.groups_joined: list[str] = []
+        self.paused = False
+        self.lite = False
+        self.last_jackpots = 0.0
+        self.allowance, self.allowance_at = CLIENT_BURST, time.monotonic()
+        public_id = self.scope["url_route"]["kwargs"]["public_id"]
+        self.widget = await load_widget(public_id)
+        await self.accept()
+        if self.widget is None:
+            # Accept first so the browser sees the code, not an anonymous handshake failure.
+            await self.close(code=CLOSE_UNKNOWN_WIDGET)
+            return
+        metrics.WIDGET_SOCKETS.inc()
+        self.language = self._language()
+        self.game_types = self.widget.game_type_list()
+        await self._join()
+        await self.send_snapshot()
+
+    def _language(self) -> str:
+        from django.conf import settings
+
+        query = self.scope.get("query_string", b"").decode("latin-1")
+        for pair in query.split("&"):
+            key, _, value = pair.partition("=")
+            if key == "lang" and value in dict(settings.LANGUAGES):
+                return value
+        return self.widget.language
+
+    async def _join(self) -> None:
+        groups = [group_for_game(t) for t in self.game_types] + [group_for_names(self.language), STATUS_GROUP]
+        if self.widget.show_jackpots:
+            groups.append(JACKPOTS_GROUP)
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined = groups
+
+    async def _leave(self) -> None:
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined = []
+
+    async def disconnect(self, code: int) -> None:
+        if self.widget is not None:
+            metrics.WIDGET_SOCKETS.dec()
+            await self._leave()
+
+    async def send_snapshot(self) -> None:
+        snapshot = await read_snapshot(get_store(), self.game_types, self.language)
+        await self.send(text_data=encode(snapshot))
+        metrics.MESSAGES_SENT.inc()
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        size = len(text_data or "") + len(bytes_data or b"")
+        if size > MAX_CLIENT_FRAME:
+            await self.close(code=CLOSE_TOO_BIG)
+            return
+        if not self._allowed():
+            await self.close(code=CLOSE_TOO_CHATTY)
+            return
+        message = self._decode(text_data)
+        kind = message.get("type") if message else None
+        if kind == "resync":
+            await self.send_snapshot()
+        elif kind == "pause" and not self.paused:
+            self.paused = True
+            await self._leave()
+        elif kind == "resume" and self.paused:
+            self.paused = False
+            await self._join()
+            await self.send_snapshot()
+        elif kind == "lite":
+            self.lite = bool(message.get("on"))
+
+    @staticmethod
+    def _decode(text: str | None) -> dict[str, Any] | None:
+        try:
+            message = json.loads(text or "")
+        except ValueError:
+            return None
+        return message if isinstance(message, dict) else None
+
+    def _allowed(self) -> bool:
+        """Token bucket: a few messages a second are plenty for this protocol."""
+        now = time.monotonic()
+        self.allowance = min(CLIENT_BURST, self.allowance + (now - self.allowance_at) * CLIENT_MESSAGES_PER_SECOND)
+        self.allowance_at = now
+        if self.allowance < 1:
+            return False
+        self.allowance -= 1
+        return True
+
+    async def feed_message(self, event: dict[str, Any]) -> None:
+        """A group message from the worker: already serialized, sent as it is."""
+        if self.paused:
+            return
+        if self.lite and '"type":"jackpots"' in event["text"][:20]:
+            now = time.monotonic()
+            if now - self.last_jackpots < LITE_JACKPOT_INTERVAL:
+                return
+            self.last_jackpots = now
+        await self.send(text_data=event["text"])
+        metrics.MESSAGES_SENT.inc()
+        if "sent" in event:
+            metrics.SEND_LAG.observe(max(0.0, time.time() - event["sent"]))

@@ -1,0 +1,42 @@
+"""The widget's own words, translated with Django i18n (feed labels come from BETCORE)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+
+def widget_labels() -> dict:
+    """Labels in the active language; rendered into the page for the browser code too."""
+    return {
+        "round": _("Round"),
+        "bettingClosesIn": _("Betting closes in"),
+        "bettingClosed": _("Betting closed"),
+        "jackpot": _("Jackpot"),
+        "jackpots": _("Jackpots"),
+        "results": _("Results"),
+        "lastResults": _("Last results"),
+        "noResults": _("No results yet"),
+        "noData": _("Waiting for the live feed…"),
+        "pause": _("Pause updates"),
+        "resume": _("Resume updates"),
+        "newResult": _("New result"),
+        "status": {
+            "live": _("Live"),
+            "reconnecting": _("Reconnecting…"),
+            "paused": _("Feed paused"),
+            "maintenance": _("Maintenance"),
+            "offline": _("Offline"),
+            "starting": _("Connecting…"),
+            "updatesPaused": _("Updates paused"),
+        },
+        "states": {
+            "awaiting": _("Next round soon"),
+            "betting": _("Betting open"),
+            "action": _("Game in progress"),
+            "active": _("Game in progress"),
+            "finished": _("Finished"),
+            "review": _("Under review"),
+            "cancelled": _("Cancelled"),
+            "maintenance": _("Maintenance"),
+        },
+    }

@@ -1,0 +1,123 @@
+"""Themes and widgets, configured by partner admins in Django admin."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from widget.validators import (
+    parse_game_types,
+    parse_origins,
+    validate_colour,
+    validate_currency,
+    validate_game_types,
+    validate_origins,
+)
+
+# Only families every phone already has: no web-font download, nothing to inject.
+FONT_STACKS = {
+    "system": 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
+    "humanist": '"Segoe UI", "Trebuchet MS", "Lucida Grande", Ubuntu, sans-serif',
+    "serif": 'Georgia, Cambria, "Times New Roman", serif',
+    "rounded": '"SF Pro Rounded", "Nunito", "Varela Round", system-ui, sans-serif',
+    "mono": 'ui-monospace, "SF Mono", Menlo, Consolas, "Liberation Mono", monospace',
+}
+
+
+def new_public_id() -> str:
+    return secrets.token_urlsafe(12)  # 16 URL-safe characters, unrelated to the database id
+
+
+class Theme(models.Model):
+    class Scheme(models.TextChoices):
+        LIGHT = "light", _("Light")
+        DARK = "dark", _("Dark")
+        AUTO = "auto", _("Follow the device (light or dark)")
+
+    name = models.CharField(max_length=80, unique=True)
+    scheme = models.CharField(max_length=5, choices=Scheme.choices, default=Scheme.AUTO)
+    background = models.CharField(max_length=7, default="#ffffff", validators=[validate_colour])
+    surface = models.CharField(max_length=7, default="#f3f4f6", validators=[validate_colour])
+    text = models.CharField(max_length=7, default="#111827", validators=[validate_colour])
+    accent = models.CharField(max_length=7, default="#1d4ed8", validators=[validate_colour])
+    positive = models.CharField(max_length=7, default="#047857", validators=[validate_colour])
+    negative = models.CharField(max_length=7, default="#b91c1c", validators=[validate_colour])
+    font_family = models.CharField(max_length=12, choices=[(key, key.title()) for key in FONT_STACKS], default="system")
+    corner_radius = models.PositiveSmallIntegerField(default=8, validators=[MaxValueValidator(24)], help_text=_("Pixels, 0 to 24."))
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def css_variables(self) -> dict[str, str]:
+        """The ``--widget-*`` custom properties; every value was validated, so it is safe in CSS."""
+        return {
+            "--widget-bg": self.background,
+            "--widget-surface": self.surface,
+            "--widget-text": self.text,
+            "--widget-accent": self.accent,
+            "--widget-positive": self.positive,
+            "--widget-negative": self.negative,
+            "--widget-font": FONT_STACKS.get(self.font_family, FONT_STACKS["system"]),
+            "--widget-radius": f"{int(self.corner_radius)}px",
+        }
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # Validation on every save, not only in forms: these values end up in CSS.
+        self.full_clean()
+        super().save(*args, **kwargs)
+
+
+class WidgetQuerySet(models.QuerySet):
+    def enabled(self) -> WidgetQuerySet:
+        return self.filter(enabled=True)
+
+
+class Widget(models.Model):
+    name = models.CharField(max_length=120)
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    language = models.CharField(max_length=5, choices=settings.LANGUAGES, default="en")
+    game_types = models.CharField(
+        max_length=200,
+        validators=[validate_game_types],
+        help_text=_("BETCORE game type ids in the order shown, comma-separated, e.g. 3, 1, 5."),
+    )
+    currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
+    show_games = models.BooleanField(default=True)
+    show_results = models.BooleanField(default=True)
+    show_jackpots = models.BooleanField(default=True)
+    allowed_origins = models.TextField(
+        blank=True,
+        validators=[validate_origins],
+        help_text=_("Partner pages allowed to embed this widget, one origin per line: https://host[:port]."),
+    )
+    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="widgets")
+    enabled = models.BooleanField(default=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = WidgetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def game_type_list(self) -> list[int]:
+        return parse_game_types(self.game_types)
+
+    def origin_list(self) -> list[str]:
+        return parse_origins(self.allowed_origins)
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # Validation on every save, not only in forms: values reach CSS, CSP and JS.
+        self.full_clean()
+        super().save(*args, **kwargs)
+

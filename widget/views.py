@@ -1,0 +1,122 @@
+"""The widget page (server-rendered first paint), its theme stylesheet, and the demo partner page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http.request import validate_host
+from django.shortcuts import render
+from django.utils import translation
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_GET
+
+from feed.snapshot import read_snapshot
+from feed.store import get_store
+from widget.consumers import load_widget
+from widget.csp import widget_policy
+from widget.labels import widget_labels
+from widget.models import Widget
+from widget.validators import parse_origins
+
+SCHEMES = ("light", "dark", "auto")
+
+
+def _choice(request: HttpRequest, name: str, allowed: tuple[str, ...] | list[str], default: str) -> str:
+    value = request.GET.get(name, "")
+    return value if value in allowed else default
+
+
+@require_GET
+@xframe_options_exempt  # framing is governed by the per-widget CSP frame-ancestors instead
+async def widget_page(request: HttpRequest, public_id: str) -> HttpResponse:
+    widget = await load_widget(public_id)
+    if widget is None:
+        raise Http404("No such widget")
+    language = _choice(request, "lang", [code for code, _ in settings.LANGUAGES], widget.language)
+    scheme = _choice(request, "scheme", SCHEMES, widget.theme.scheme)
+    snapshot = await read_snapshot(get_store(), widget.game_type_list(), language)
+    with translation.override(language):
+        labels = widget_labels()
+        response = render(
+            request,
+            "widget/widget.html",
+            {
+                "widget": widget,
+                "language": language,
+                "scheme": scheme,
+                "snapshot": snapshot,
+                "labels": labels,
+                "games": _games_for_template(widget, snapshot, labels),
+                "jackpots": [row for row in snapshot["jackpots"] if row["currency"] == widget.currency],
+                "widget_config": {
+                    "gameTypes": widget.game_type_list(),
+                    "showGames": widget.show_games,
+                    "showResults": widget.show_results,
+                    "showJackpots": widget.show_jackpots,
+                    "currency": widget.currency,
+                    "partnerOrigins": widget.origin_list(),
+                },
+            },
+        )
+    response["Content-Security-Policy"] = widget_policy(widget.origin_list())
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _games_for_template(widget: Widget, snapshot: dict, labels: dict) -> list[dict]:
+    games = {game["t"]: game for game in snapshot["games"]}
+    rows = []
+    for game_type in widget.game_type_list():
+        game = games.get(game_type, {})
+        rows.append(
+            {
+                "t": game_type,
+                "name": snapshot["names"].get(str(game_type)) or f"#{game_type}",
+                "game": game,
+                "state_label": labels["states"].get(game.get("phase") or game.get("state") or "", ""),
+                "results": snapshot["results"].get(str(game_type), [])[:5],
+            }
+        )
+    return rows
+
+
+@require_GET
+async def theme_css(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The widget's theme as CSS custom properties (external, so CSP needs no inline style)."""
+    widget = await load_widget(public_id)
+    if widget is None:
+        raise Http404("No such widget")
+    variables = ";".join(f"{name}:{value}" for name, value in widget.theme.css_variables().items())
+    body = f".bw-root{{{variables}}}\n"
+    response = HttpResponse(body, content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+def demo_partner_page(request: HttpRequest) -> HttpResponse:
+    """A stand-in partner page that embeds the first enabled widget with embed.js."""
+    widget = Widget.objects.enabled().first()
+    if widget is None:
+        raise Http404("No enabled widget; run `python manage.py serve` or add one in the admin")
+    widget_origin = f"{request.scheme}://{request.get_host()}"
+    requested = request.GET.get("widget_origin")
+    if requested:
+        # Only one of our own hosts: this value becomes a script URL on the page.
+        try:
+            origins = parse_origins(requested)
+        except ValidationError:
+            origins = []
+        if len(origins) != 1 or not validate_host(urlsplit(origins[0]).hostname or "", settings.ALLOWED_HOSTS):
+            return HttpResponseBadRequest("widget_origin must be one of this site's allowed hosts")
+        widget_origin = origins[0]
+    return render(request, "widget/demo_partner.html", {"widget": widget, "widget_origin": widget_origin})
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    widgets = Widget.objects.enabled()[:20]
+    return render(request, "home.html", {"widgets": widgets})
