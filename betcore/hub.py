@@ -210,7 +210,9 @@ class HubSupervisor:
         self._lost.clear()
         self._had_data = False
         opened = threading.Event()
-        protocol = TolerantJsonHubProtocol(self._on_invocation, self._on_close_message, self._on_bad_record, self._on_traffic)
+        protocol = TolerantJsonHubProtocol(
+            self._on_invocation, self._on_close_message, self._on_bad_record, self._on_traffic
+        )
         token = self.token()
         hub = (
             HubConnectionBuilder()  # a fresh builder each time: builders share a mutable headers dict
@@ -269,7 +271,7 @@ class HubSupervisor:
         # Sent raw, without an invocationId (as BETCORE's docs show), and without
         # signalrcore's habit of copying the Authorization header into every message.
         record = json.dumps({"type": 1, "target": target, "arguments": arguments}) + RS
-        self._hub.transport._client.send(record, opcode=0x1)  # noqa: SLF001
+        self._hub.transport._client.send(record, opcode=0x1)
 
     def _dispose(self) -> None:
         hub, self._hub = self._hub, None

@@ -103,7 +103,12 @@ def _int(data: Mapping[str, Any], key: str, *, required: bool = True, default: i
     value = data.get(key)
     if value is None and not required:
         return default
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value != int(value):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value != int(value)
+    ):
         raise MessageError(f"{key} must be an integer, got {json.dumps(value)[:40]}")
     return int(value)
 

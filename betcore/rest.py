@@ -119,7 +119,9 @@ class BetcoreRest:
         except requests.RequestException as error:
             raise BetcoreError(f"token request failed: {type(error).__name__}") from None
         body = self._json(response, "token")
-        token = next((body[f] for f in TOKEN_FIELDS if isinstance(body, dict) and isinstance(body.get(f), str) and body[f]), None)
+        token = next(
+            (body[f] for f in TOKEN_FIELDS if isinstance(body, dict) and isinstance(body.get(f), str) and body[f]), None
+        )
         if token is None:
             raise BetcoreError("token response has no token field", response.status_code)
         now = time.time()
@@ -150,7 +152,9 @@ class BetcoreRest:
         for attempt in (1, 2):
             headers = {"Authorization": f"Bearer {self.token()}"}
             try:
-                response = self.session.get(f"{self.api_url}{path}", params=params, headers=headers, timeout=self.timeout)
+                response = self.session.get(
+                    f"{self.api_url}{path}", params=params, headers=headers, timeout=self.timeout
+                )
             except requests.RequestException as error:
                 raise BetcoreError(f"GET {path} failed: {type(error).__name__}") from None
             if response.status_code == 401 and attempt == 1:

@@ -29,7 +29,9 @@ def configured_upstream() -> Upstream | None:
     """BETCORE from settings, or None when the sandbox should be used."""
     if settings.BETCORE_USE_SANDBOX:
         return None
-    return Upstream(settings.BETCORE_API_URL, settings.BETCORE_HUB_URL, settings.BETCORE_PARTNER_CLIENT_ID, settings.BETCORE_SECRET)
+    return Upstream(
+        settings.BETCORE_API_URL, settings.BETCORE_HUB_URL, settings.BETCORE_PARTNER_CLIENT_ID, settings.BETCORE_SECRET
+    )
 
 
 def start_local_sandbox() -> Upstream:

@@ -120,7 +120,9 @@ class FeedWorker:
         tasks = [
             asyncio.create_task(self._consume(), name="feed-consume"),
             asyncio.create_task(self._every(self.config.wanted_refresh, self.refresh_wanted), name="feed-wanted"),
-            asyncio.create_task(self._every(self.config.translations_refresh, self.refresh_translations), name="feed-names"),
+            asyncio.create_task(
+                self._every(self.config.translations_refresh, self.refresh_translations), name="feed-names"
+            ),
             asyncio.create_task(self._every(self.config.jackpots_poll, self.refresh_jackpots), name="feed-jackpots"),
             asyncio.create_task(self._every(0.5, self.publish_status), name="feed-status"),
         ]
@@ -267,7 +269,9 @@ class FeedWorker:
                 self.names[language] = names
                 shown = {str(t): name for t, name in names.items()}
                 await self.store.set_many({f"names:{language}": shown})
-                await self._broadcast(group_for_names(language), {"type": "names", "lang": language, "names": shown}, "names")
+                await self._broadcast(
+                    group_for_names(language), {"type": "names", "lang": language, "names": shown}, "names"
+                )
 
     async def refresh_jackpots(self) -> None:
         try:

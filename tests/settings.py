@@ -5,7 +5,7 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-000000")
 os.environ.setdefault("DEBUG", "0")
 
-from feedsite.settings import *  # noqa: E402,F403
+from feedsite.settings import *  # noqa: F403
 
 # Tests render templates without running collectstatic first.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405

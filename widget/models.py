@@ -47,7 +47,9 @@ class Theme(models.Model):
     positive = models.CharField(max_length=7, default="#047857", validators=[validate_colour])
     negative = models.CharField(max_length=7, default="#b91c1c", validators=[validate_colour])
     font_family = models.CharField(max_length=12, choices=[(key, key.title()) for key in FONT_STACKS], default="system")
-    corner_radius = models.PositiveSmallIntegerField(default=8, validators=[MaxValueValidator(24)], help_text=_("Pixels, 0 to 24."))
+    corner_radius = models.PositiveSmallIntegerField(
+        default=8, validators=[MaxValueValidator(24)], help_text=_("Pixels, 0 to 24.")
+    )
 
     class Meta:
         ordering = ["name"]
@@ -120,4 +122,3 @@ class Widget(models.Model):
         # Validation on every save, not only in forms: values reach CSS, CSP and JS.
         self.full_clean()
         super().save(*args, **kwargs)
-

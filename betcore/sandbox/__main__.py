@@ -52,7 +52,10 @@ async def serve(options: argparse.Namespace) -> None:
         payload_as_string=options.payload_as_string,
     )
     await sandbox.serve()
-    print(f"BETCORE sandbox\n  REST: {sandbox.api_url}\n  hub:  {sandbox.hub_url}\n  controls: {sandbox.base_url}/_sandbox/control", flush=True)
+    print(
+        f"BETCORE sandbox\n  REST: {sandbox.api_url}\n  hub:  {sandbox.hub_url}\n  controls: {sandbox.base_url}/_sandbox/control",
+        flush=True,
+    )
     await asyncio.Event().wait()
 
 
@@ -65,7 +68,9 @@ def control(argv: list[str]) -> int:
     for pair in pairs:
         key, _, value = pair.partition("=")
         body[key] = json.loads(value) if value[:1] in "0123456789-[{tfn" else value
-    request = urllib.request.Request(url.rstrip("/") + "/_sandbox/control", json.dumps(body).encode(), {"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url.rstrip("/") + "/_sandbox/control", json.dumps(body).encode(), {"Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             print(response.read().decode())

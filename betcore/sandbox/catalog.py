@@ -29,7 +29,13 @@ GAME_KINDS: dict[int, GameKind] = {
         GameKind(
             1,
             71001,
-            {"en": "Lucky Dice", "ru": "Счастливые кости", "es": "Dados de la suerte", "pt": "Dados da sorte", "tr": "Şanslı Zar"},
+            {
+                "en": "Lucky Dice",
+                "ru": "Счастливые кости",
+                "es": "Dados de la suerte",
+                "pt": "Dados da sorte",
+                "tr": "Şanslı Zar",
+            },
             12,
             8,
             5000,
@@ -37,12 +43,20 @@ GAME_KINDS: dict[int, GameKind] = {
         GameKind(
             2,
             71002,
-            {"en": "Wheel of Fortune", "ru": "Колесо фортуны", "es": "Rueda de la fortuna", "pt": "Roda da fortuna", "tr": "Şans Çarkı"},
+            {
+                "en": "Wheel of Fortune",
+                "ru": "Колесо фортуны",
+                "es": "Rueda de la fortuna",
+                "pt": "Roda da fortuna",
+                "tr": "Şans Çarkı",
+            },
             15,
             10,
             8000,
         ),
-        GameKind(3, 89012, {"en": "Poker", "ru": "Покер", "es": "Póquer", "pt": "Pôquer", "tr": "Poker"}, 20, 15, 25000),
+        GameKind(
+            3, 89012, {"en": "Poker", "ru": "Покер", "es": "Póquer", "pt": "Pôquer", "tr": "Poker"}, 20, 15, 25000
+        ),
         GameKind(
             5,
             71005,

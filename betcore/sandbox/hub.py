@@ -83,7 +83,7 @@ class HubConnection:
     def abort(self) -> None:
         """Drop the TCP connection with no Close message: a network failure."""
         self.closing = True
-        transport = self.ws._req.transport if self.ws._req is not None else None  # noqa: SLF001
+        transport = self.ws._req.transport if self.ws._req is not None else None
         if transport is not None:
             transport.abort()
 

@@ -40,7 +40,7 @@ def routes(state: SandboxState, base: str) -> list[web.RouteDef]:
         try:
             body = await request.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
-            return _error(400, 400, "Body must be JSON: {\"PartnerClientId\": ..., \"Secret\": ...}")
+            return _error(400, 400, 'Body must be JSON: {"PartnerClientId": ..., "Secret": ...}')
         if not isinstance(body, dict):
             return _error(400, 400, "Body must be a JSON object")
         # ASP.NET Core binds JSON names case-insensitively; so do we.
@@ -76,7 +76,9 @@ def routes(state: SandboxState, base: str) -> list[web.RouteDef]:
 
     async def games(request: web.Request) -> web.Response:
         authorized(request)
-        return web.json_response([{"gameType": row["gameType"], "name": row["name"]} for row in state.simulation.translations("en")])
+        return web.json_response(
+            [{"gameType": row["gameType"], "name": row["name"]} for row in state.simulation.translations("en")]
+        )
 
     return [
         web.post(f"{base}/auth/token", token),

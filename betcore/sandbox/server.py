@@ -98,9 +98,9 @@ class Sandbox:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
-        self._runner = web.AppRunner(self.application(), access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(self.application(), access_log=None, handle_signals=False, shutdown_timeout=0.5)
         await self._runner.setup()
-        await web.SockSite(self._runner, sock, shutdown_timeout=0.5).start()
+        await web.SockSite(self._runner, sock).start()
         self._pusher = asyncio.create_task(self.state.push_forever())
 
     async def shutdown(self) -> None:
@@ -225,7 +225,9 @@ class Sandbox:
 
     async def _oversized(self, size: int = 5 * 1024 * 1024) -> int:
         target = self.state.controls.push_target
-        return await self._send_everyone(hub.record({"type": 1, "target": target, "arguments": [{"sId": 0, "pad": "x" * int(size)}]}))
+        return await self._send_everyone(
+            hub.record({"type": 1, "target": target, "arguments": [{"sId": 0, "pad": "x" * int(size)}]})
+        )
 
     async def _hostile(self, on: bool = True) -> None:
         self.state.simulation.hostile = bool(on)

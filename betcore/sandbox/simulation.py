@@ -177,7 +177,10 @@ class Simulation:
             number = rng.randint(0, 36)
             result = {"number": number, "color": "green" if number == 0 else rng.choice(["red", "black"])}
         elif game_type == 3:
-            result = {"winningHand": rng.randint(1, 6), "combination": rng.choice(["Pair", "Two Pairs", "Straight", "Flush", "Full House"])}
+            result = {
+                "winningHand": rng.randint(1, 6),
+                "combination": rng.choice(["Pair", "Two Pairs", "Straight", "Flush", "Full House"]),
+            }
         elif game_type == 5:
             player, banker = rng.randint(0, 9), rng.randint(0, 9)
             winner = "Tie" if player == banker else ("Player" if player > banker else "Banker")

@@ -1,0 +1,45 @@
+"""The shared test world: a running sandbox, a partner token, a theme and a widget."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from betcore.sandbox import DEFAULT_PARTNER_ID, DEFAULT_SECRET, Sandbox
+
+
+@pytest.fixture
+def sandbox():
+    """A sandbox on a free port, fast pings so keep-alive shows up within a test."""
+    with Sandbox(seed=7, speed=4.0, ping_interval=1.0, client_timeout=30.0) as running:
+        yield running
+
+
+@pytest.fixture
+def token(sandbox) -> str:
+    response = requests.post(
+        sandbox.api_url + "/auth/token",
+        json={"PartnerClientId": DEFAULT_PARTNER_ID, "Secret": DEFAULT_SECRET},
+        timeout=5,
+    )
+    response.raise_for_status()
+    return response.json()["token"]
+
+
+@pytest.fixture
+def theme(db):
+    from widget.models import Theme
+
+    return Theme.objects.create(name="Test theme", scheme="light")
+
+
+@pytest.fixture
+def widget(theme):
+    from widget.models import Widget
+
+    return Widget.objects.create(
+        name="Test widget",
+        game_types="3, 1",
+        theme=theme,
+        allowed_origins="https://partner.example\nhttp://localhost:8123",
+    )
