@@ -19,7 +19,7 @@ RESULT_TEXT_LIMIT = 120
 
 
 def ms(seconds: float | None) -> int | None:
-    return None if seconds is None else int(round(seconds * 1000))
+    return None if seconds is None else round(seconds * 1000)
 
 
 def game_view(game: Game, info: GamesInfo) -> dict[str, Any]:

@@ -15,7 +15,7 @@ COLOUR_FIELDS = ("background", "surface", "text", "accent", "positive", "negativ
 class ThemeForm(forms.ModelForm):
     class Meta:
         model = Theme
-        fields = "__all__"
+        fields = ("name", "scheme", *COLOUR_FIELDS, "font_family", "corner_radius")
         widgets = {name: forms.TextInput(attrs={"type": "color", "class": "bw-colour"}) for name in COLOUR_FIELDS}
 
 
@@ -67,7 +67,8 @@ class WidgetAdmin(admin.ModelAdmin):
                 f'<script src="{origin}/static/widget/embed.js" data-widget="{widget.public_id}" async></script>'
             )
             context["embed_iframe"] = (
-                f'<iframe src="{page}" title="Live games" loading="lazy" style="border:0;width:100%;height:480px"></iframe>'
+                f'<iframe src="{page}" title="Live games" loading="lazy" '
+                'style="border:0;width:100%;height:480px"></iframe>'
             )
             context["preview_url"] = preview_url(widget) if widget.enabled else None
         return super().render_change_form(request, context, *args, **kwargs)

@@ -57,6 +57,11 @@ class Theme(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        # Validation on every save, not only in forms: these values end up in CSS.
+        self.full_clean()
+        super().save(*args, **kwargs)
+
     def css_variables(self) -> dict[str, str]:
         """The ``--widget-*`` custom properties; every value was validated, so it is safe in CSS."""
         return {
@@ -69,11 +74,6 @@ class Theme(models.Model):
             "--widget-font": FONT_STACKS.get(self.font_family, FONT_STACKS["system"]),
             "--widget-radius": f"{int(self.corner_radius)}px",
         }
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        # Validation on every save, not only in forms: these values end up in CSS.
-        self.full_clean()
-        super().save(*args, **kwargs)
 
 
 class WidgetQuerySet(models.QuerySet):
@@ -112,13 +112,13 @@ class Widget(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        # Validation on every save, not only in forms: values reach CSS, CSP and JS.
+        self.full_clean()
+        super().save(*args, **kwargs)
+
     def game_type_list(self) -> list[int]:
         return parse_game_types(self.game_types)
 
     def origin_list(self) -> list[str]:
         return parse_origins(self.allowed_origins)
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        # Validation on every save, not only in forms: values reach CSS, CSP and JS.
-        self.full_clean()
-        super().save(*args, **kwargs)

@@ -53,7 +53,8 @@ async def serve(options: argparse.Namespace) -> None:
     )
     await sandbox.serve()
     print(
-        f"BETCORE sandbox\n  REST: {sandbox.api_url}\n  hub:  {sandbox.hub_url}\n  controls: {sandbox.base_url}/_sandbox/control",
+        f"BETCORE sandbox\n  REST: {sandbox.api_url}\n  hub:  {sandbox.hub_url}\n"
+        f"  controls: {sandbox.base_url}/_sandbox/control",
         flush=True,
     )
     await asyncio.Event().wait()

@@ -201,7 +201,7 @@ class Simulation:
         return {
             "im": table.phase == "maintenance",
             # [SANDBOX] bt = Unix time (whole seconds) at which betting closes, 0 outside betting.
-            "bt": int(round(rnd.betting_closes_at)) if in_betting else 0,
+            "bt": round(rnd.betting_closes_at) if in_betting else 0,
             "wgi": [
                 {
                     "i": rnd.id,

@@ -41,9 +41,15 @@ class Command(BaseCommand):
             f"  partner page:  {partner_origin}/demo/partner/?widget_origin={base}\n"
             f"  admin:         {base}/admin/  (create a login: python manage.py createsuperuser)\n"
             f"  health:        {base}/readyz\n"
-            f"  feed:          {'BETCORE at ' + upstream.api_url if upstream and not settings.BETCORE_USE_SANDBOX else 'local sandbox' if upstream else 'separate feedworker'}\n"
+            f"  feed:          {self.describe(upstream)}\n"
         )
         self.run_daphne(host, port, upstream)
+
+    @staticmethod
+    def describe(upstream: object) -> str:
+        if upstream is None:
+            return "served by a separate feedworker process"
+        return "local BETCORE sandbox" if settings.BETCORE_USE_SANDBOX else f"BETCORE at {upstream.api_url}"
 
     def run_daphne(self, host: str, port: int, upstream: object) -> None:
         from daphne.server import Server
@@ -52,11 +58,11 @@ class Command(BaseCommand):
         from feedsite.asgi import application
 
         stop = asyncio.Event()
+        tasks: list[asyncio.Task] = []
         if upstream is not None:
             # The worker shares daphne's event loop, so the in-memory channel layer reaches consumers.
             def start_worker() -> None:
-                loop = asyncio.get_event_loop()
-                loop.create_task(run_worker_until(upstream, stop))
+                tasks.append(asyncio.get_event_loop().create_task(run_worker_until(upstream, stop)))
 
             reactor.callWhenRunning(start_worker)
         server = Server(application=application, endpoints=[f"tcp:port={port}:interface={host}"])
