@@ -1,0 +1,184 @@
+"""The real worker (signalrcore) against the sandbox, seen from a channel-layer member."""
+
+import asyncio
+import json
+import time
+
+import pytest
+from channels.layers import InMemoryChannelLayer
+
+from betcore.rest import BetcoreRest
+from betcore.sandbox import Sandbox
+from feed.present import JACKPOTS_GROUP, STATUS_GROUP, group_for_game, group_for_names
+from feed.snapshot import read_snapshot
+from feed.store import MemoryStore
+from feed.worker import FeedWorker, Wanted, WorkerConfig
+
+
+class RunningWorker:
+    def __init__(self, sandbox: Sandbox, **config) -> None:
+        self.layer = InMemoryChannelLayer(capacity=10_000)
+        self.store = MemoryStore()
+        rest = BetcoreRest(sandbox.api_url, 1, "sandbox-secret")
+
+        async def wanted() -> Wanted:
+            return Wanted(game_types=(3, 1), languages=("en", "ru"))
+
+        settings = {"silence_seconds": 2.0, "jackpots_poll": 0.5, "reconnect_max": 1.0, **config}
+        self.worker = FeedWorker(WorkerConfig(sandbox.hub_url, 1, **settings), rest, self.store, self.layer, wanted)
+        self.stop = asyncio.Event()
+
+    async def __aenter__(self) -> "RunningWorker":
+        self.channel = await self.layer.new_channel()
+        for group in (group_for_game(3), group_for_game(1), JACKPOTS_GROUP, STATUS_GROUP, group_for_names("ru")):
+            await self.layer.group_add(group, self.channel)
+        self.task = asyncio.create_task(self.worker.run(self.stop))
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        self.stop.set()
+        await asyncio.wait_for(self.task, 15)
+
+    async def receive(self, predicate=lambda m: True, timeout: float = 10.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            event = await asyncio.wait_for(self.layer.receive(self.channel), max(0.01, deadline - time.monotonic()))
+            message = json.loads(event["text"])
+            if predicate(message):
+                return message
+
+    async def collect(self, seconds: float) -> list[dict]:
+        messages, deadline = [], time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                event = await asyncio.wait_for(self.layer.receive(self.channel), deadline - time.monotonic())
+            except TimeoutError:
+                break
+            messages.append(json.loads(event["text"]))
+        return messages
+
+
+@pytest.fixture
+def fast_sandbox():
+    with Sandbox(seed=5, speed=6.0, ping_interval=1.0) as running:
+        yield running
+
+
+async def test_snapshot_then_only_changes_with_an_absolute_deadline(fast_sandbox):
+    async with RunningWorker(fast_sandbox) as running:
+        first = await running.receive(lambda m: m["type"] == "game" and m["t"] == 3)
+        assert set(first["changes"]) >= {"t", "id", "round", "state", "phase", "deadline", "lastRoundId"}
+        messages = await running.collect(4.0)
+        games = [m for m in messages if m["type"] == "game"]
+        # Pushes arrive every 500 ms per game type; only changes are broadcast.
+        assert len([m for m in games if m["t"] == 3]) < 8
+        assert all(m["changes"] for m in games)
+        betting = [m for m in [first, *games] if m["changes"].get("phase") == "betting"]
+        if betting:
+            deadline, sent = betting[0]["changes"]["deadline"], betting[0]["tst"]
+            assert sent - 1000 <= deadline <= sent + 60_000  # absolute Unix ms, not "seconds left"
+        snapshot = await read_snapshot(running.store, [3, 1], "ru")
+        assert [g["t"] for g in snapshot["games"]] == [3, 1]
+        assert snapshot["names"]["3"] == "Покер"
+        assert snapshot["status"]["state"] == "live"
+        assert {row["t"] for row in snapshot["jackpots"]} == {3, 1}
+
+
+async def test_jackpots_and_translations_arrive(fast_sandbox):
+    async with RunningWorker(fast_sandbox) as running:
+        names = await running.receive(lambda m: m["type"] == "names")
+        assert names == {"type": "names", "lang": "ru", "names": names["names"]}
+        assert names["names"]["3"] == "Покер"
+        first = await running.receive(lambda m: m["type"] == "jackpots")
+        assert {(r["t"], r["currency"]) for r in first["rows"]} >= {(3, "EUR"), (1, "USD")}
+        later = await running.receive(lambda m: m["type"] == "jackpots", timeout=5)
+        assert later["rows"]  # growing amounts are pushed as changed rows only
+        assert all(r["amount"] > 0 for r in later["rows"])
+
+
+async def test_finished_rounds_publish_results(fast_sandbox):
+    async with RunningWorker(fast_sandbox) as running:
+        result = await running.receive(lambda m: m["type"] == "result", timeout=15)
+        assert set(result["result"]) == {"id", "t", "state", "at", "text"}
+        assert result["result"]["state"] in ("finished", "cancelled")
+
+
+async def test_all_connections_dropped_data_resumes_and_no_result_is_lost(fast_sandbox):
+    async with RunningWorker(fast_sandbox) as running:
+        await running.receive(lambda m: m["type"] == "game")
+        sessions = running.worker.hub.stats.sessions
+        await asyncio.to_thread(fast_sandbox.drop_connections)
+        await asyncio.to_thread(fast_sandbox.pause_pushes, 0.1)
+        dropped_at = time.monotonic()
+        while running.worker.hub.stats.sessions == sessions:
+            await asyncio.sleep(0.05)
+            assert time.monotonic() - dropped_at < 5, "no reconnect within 5 s"
+        last = running.worker.health.last_message_at
+        while running.worker.health.last_message_at == last:
+            await asyncio.sleep(0.05)
+        assert time.monotonic() - dropped_at < 5
+        # Every completed round of game type 3 since the start is in the worker's results.
+        await asyncio.sleep(6)
+        simulation = fast_sandbox.state.simulation
+        completed = {rid for rid, rnd in simulation.rounds.items() if rid // 1_000_000 == 3 and rnd.state in (3, 5)}
+        known = {r["id"] for r in running.worker.results.get(3, [])}
+        recent = sorted(completed)[-len(known) :] if known else []
+        assert set(recent) <= known | {max(completed, default=0)}
+
+
+async def test_token_expiry_mid_stream_reconnects_with_a_fresh_token():
+    with Sandbox(seed=2, speed=4.0, token_lifetime=3, ping_interval=1.0) as sandbox:
+        async with RunningWorker(sandbox) as running:
+            await running.receive(lambda m: m["type"] == "game")
+            await asyncio.sleep(4.5)
+            stats = running.worker.hub.stats
+            assert stats.sessions >= 2
+            assert "Token expired" in stats.last_error or stats.reconnects >= 1
+            before = running.worker.health.last_message_at
+            await asyncio.sleep(1.0)
+            assert running.worker.health.last_message_at > before
+
+
+async def test_payload_as_json_string_is_understood(fast_sandbox):
+    fast_sandbox.set_payload_as_string(True)
+    async with RunningWorker(fast_sandbox) as running:
+        message = await running.receive(lambda m: m["type"] == "game")
+        assert message["t"] in (1, 3)
+        assert running.worker.health.parse_errors == 0
+
+
+@pytest.mark.parametrize("kind", ["json", "schema", "type", "binary"])
+async def test_malformed_frames_are_counted_and_skipped(fast_sandbox, kind):
+    async with RunningWorker(fast_sandbox) as running:
+        await running.receive(lambda m: m["type"] == "game")
+        sessions = running.worker.hub.stats.sessions
+        await asyncio.to_thread(fast_sandbox.send_malformed_frame, kind)
+        await asyncio.sleep(1.0)
+        stats = running.worker.hub.stats
+        assert stats.bad_records + running.worker.health.parse_errors >= 1
+        assert stats.sessions == sessions, "a malformed frame must not cost the connection"
+        before = running.worker.health.last_message_at
+        await asyncio.sleep(1.0)
+        assert running.worker.health.last_message_at > before
+
+
+async def test_paused_pushes_show_as_paused_then_live_again(fast_sandbox):
+    async with RunningWorker(fast_sandbox, silence_seconds=1.5) as running:
+        await running.receive(lambda m: m["type"] == "game")
+        # Pings every 1 s keep a paused feed alive for the hub; viewers still see "paused".
+        await asyncio.to_thread(fast_sandbox.pause_pushes, 4.0)
+        status = await running.receive(lambda m: m["type"] == "status" and m["state"] != "live", timeout=5)
+        assert status["state"] == "paused"
+        live = await running.receive(lambda m: m["type"] == "status" and m["state"] == "live", timeout=8)
+        assert live["state"] == "live"
+
+
+async def test_a_silent_hub_is_treated_as_dead():
+    # Pings rarer than the silence limit and no pushes: the supervisor must rebuild.
+    with Sandbox(seed=2, ping_interval=30.0) as sandbox:
+        async with RunningWorker(sandbox, silence_seconds=1.0) as running:
+            await running.receive(lambda m: m["type"] == "game")
+            await asyncio.to_thread(sandbox.pause_pushes, 5.0)
+            await asyncio.sleep(3.0)
+            assert running.worker.hub.stats.reconnects >= 1
+            assert "no data or ping" in running.worker.hub.stats.last_error
