@@ -71,12 +71,14 @@ def _games_for_template(widget: Widget, snapshot: dict, labels: dict) -> list[di
     rows = []
     for game_type in widget.game_type_list():
         game = games.get(game_type, {})
+        state_key = "maintenance" if game.get("maintenance") else game.get("phase") or game.get("state") or ""
         rows.append(
             {
                 "t": game_type,
                 "name": snapshot["names"].get(str(game_type)) or f"#{game_type}",
                 "game": game,
-                "state_label": labels["states"].get(game.get("phase") or game.get("state") or "", ""),
+                "state_key": state_key,
+                "state_label": labels["states"].get(state_key, ""),
                 "results": snapshot["results"].get(str(game_type), [])[:5],
             }
         )

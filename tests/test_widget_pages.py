@@ -1,0 +1,120 @@
+import pytest
+from django.contrib.auth.models import User
+
+from widget.models import Theme, Widget
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_widget_page_renders_a_first_paint_with_a_per_widget_csp(client, widget):
+    response = client.get(f"/w/{widget.public_id}/")
+    assert response.status_code == 200
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "style-src 'self'" in csp
+    assert "frame-ancestors 'self' https://partner.example http://localhost:8123" in csp
+    assert "X-Frame-Options" not in response
+    assert response["X-Content-Type-Options"] == "nosniff"
+    body = response.content.decode()
+    assert 'class="bw-game" data-t="3"' in body and 'data-t="1"' in body
+    assert "<script>" not in body and "style=" not in body  # no inline code for the CSP to allow
+
+
+def test_unknown_and_disabled_widgets_are_404(client, widget):
+    assert client.get("/w/does-not-exist/").status_code == 404
+    widget.enabled = False
+    widget.save()
+    assert client.get(f"/w/{widget.public_id}/").status_code == 404
+
+
+def test_the_public_id_is_not_the_database_id(widget):
+    assert widget.public_id != str(widget.pk)
+    assert len(widget.public_id) >= 16
+
+
+@pytest.mark.parametrize("path", ["/", "/admin/login/", "/livez", "/demo/partner/"])
+def test_every_other_page_refuses_to_be_framed(client, widget, path):
+    response = client.get(path)
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_language_and_scheme_overrides_are_validated(client, widget):
+    page = client.get(f"/w/{widget.public_id}/?lang=ru&scheme=dark").content.decode()
+    assert '<html lang="ru">' in page and 'data-scheme="dark"' in page
+    hostile = client.get(f"/w/{widget.public_id}/?lang=<script>&scheme=javascript:").content.decode()
+    assert '<html lang="en">' in hostile and 'data-scheme="light"' in hostile
+
+
+def test_theme_css_carries_only_validated_values(client, widget):
+    css = client.get(f"/w/{widget.public_id}/theme.css")
+    assert css["Content-Type"].startswith("text/css")
+    assert "--widget-accent:#1d4ed8" in css.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("accent", "red", "#rrggbb"),
+        ("background", "#12345", "#rrggbb"),
+        ("text", "#123456;}body{", "#rrggbb"),
+        ("corner_radius", 99, "less than or equal to 24"),
+        ("font_family", "Comic Sans", "not a valid choice"),
+    ],
+)
+def test_invalid_theme_values_are_refused_on_save(field, value, message):
+    theme = Theme(name="Bad", **{field: value})
+    with pytest.raises(Exception, match=message):
+        theme.save()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("allowed_origins", "http://partner.example", "not an origin"),
+        ("allowed_origins", "https://partner.example/path", "not an origin"),
+        ("allowed_origins", "https://*.example", "not an origin"),
+        ("game_types", "3, x", "not a game type id"),
+        ("game_types", "", "This field cannot be blank"),
+        ("currency", "euro", "three-letter"),
+    ],
+)
+def test_invalid_widget_values_are_refused_on_save(theme, field, value, message):
+    values = {"name": "W", "game_types": "3", "theme": theme, field: value}
+    with pytest.raises(Exception, match=message):
+        Widget(**values).save()
+
+
+def admin_client(client):
+    user = User.objects.create_superuser("admin", "admin@example.com", "pw-for-tests-only")
+    client.force_login(user)
+    return client
+
+
+def test_the_admin_form_shows_a_clear_message_for_a_bad_colour(client, theme):
+    client = admin_client(client)
+    form = {"name": "Neon", "scheme": "light", "background": "#ffffff", "surface": "#eeeeee", "text": "#000000",
+            "accent": "neon", "positive": "#00ff00", "negative": "#ff0000", "font_family": "system", "corner_radius": 8}
+    response = client.post("/admin/widget/theme/add/", form)
+    assert response.status_code == 200
+    assert "Enter a colour as #rrggbb" in response.content.decode()
+    assert not Theme.objects.filter(name="Neon").exists()
+    form["accent"] = "#ff00aa"
+    response = client.post("/admin/widget/theme/add/", form)
+    assert response.status_code == 302
+    assert Theme.objects.get(name="Neon").accent == "#ff00aa"
+
+
+def test_a_valid_theme_change_shows_in_the_widget(client, widget):
+    client = admin_client(client)
+    theme = widget.theme
+    form = {"name": theme.name, "scheme": "dark", "background": "#101010", "surface": "#202020", "text": "#fafafa",
+            "accent": "#ff8800", "positive": "#00aa00", "negative": "#aa0000", "font_family": "serif", "corner_radius": 4}
+    assert client.post(f"/admin/widget/theme/{theme.pk}/change/", form).status_code == 302
+    css = client.get(f"/w/{widget.public_id}/theme.css").content.decode()
+    assert "--widget-accent:#ff8800" in css and "--widget-radius:4px" in css and "Georgia" in css
+
+
+def test_the_widget_admin_page_offers_embed_snippets(client, widget):
+    client = admin_client(client)
+    page = client.get(f"/admin/widget/widget/{widget.pk}/change/").content.decode()
+    assert f'data-widget=&quot;{widget.public_id}&quot;' in page
+    assert "embed.js" in page and "&lt;iframe" in page
