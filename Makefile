@@ -41,8 +41,8 @@ audit: $(VENV)/.installed ## Audit pinned dependencies for known vulnerabilities
 	$(VENV)/bin/pip-audit -r requirements.txt
 
 messages: $(VENV)/.installed ## Re-extract and compile translations (needs GNU gettext)
-	cd widget && ../$(PY) ../manage.py makemessages -l ru -l es -l pt -l tr
-	cd widget && ../$(PY) ../manage.py compilemessages
+	$(PY) manage.py makemessages -l ru -l es -l pt -l tr --ignore=.venv --ignore=node_modules
+	$(PY) manage.py compilemessages --ignore=.venv
 
 clean: ## Remove the virtual environment and local state
 	rm -rf $(VENV) node_modules var db.sqlite3 staticfiles test-artifacts

@@ -40,13 +40,17 @@ async def test_an_unknown_widget_is_closed_with_4404(db):
 async def test_a_disabled_widget_is_closed_with_4404(widget):
     widget.enabled = False
     await widget.asave()
-    communicator = WebsocketCommunicator(application, f"/ws/w/{widget.public_id}/", headers=[(b"origin", b"http://127.0.0.1")])
+    communicator = WebsocketCommunicator(
+        application, f"/ws/w/{widget.public_id}/", headers=[(b"origin", b"http://127.0.0.1")]
+    )
     await communicator.connect()
     assert (await communicator.receive_output())["code"] == 4404
 
 
 async def test_a_foreign_origin_cannot_open_the_socket(widget):
-    communicator = WebsocketCommunicator(application, f"/ws/w/{widget.public_id}/", headers=[(b"origin", b"https://evil.example")])
+    communicator = WebsocketCommunicator(
+        application, f"/ws/w/{widget.public_id}/", headers=[(b"origin", b"https://evil.example")]
+    )
     connected, _ = await communicator.connect()
     assert not connected
 

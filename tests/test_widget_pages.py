@@ -91,8 +91,18 @@ def admin_client(client):
 
 def test_the_admin_form_shows_a_clear_message_for_a_bad_colour(client, theme):
     client = admin_client(client)
-    form = {"name": "Neon", "scheme": "light", "background": "#ffffff", "surface": "#eeeeee", "text": "#000000",
-            "accent": "neon", "positive": "#00ff00", "negative": "#ff0000", "font_family": "system", "corner_radius": 8}
+    form = {
+        "name": "Neon",
+        "scheme": "light",
+        "background": "#ffffff",
+        "surface": "#eeeeee",
+        "text": "#000000",
+        "accent": "neon",
+        "positive": "#00ff00",
+        "negative": "#ff0000",
+        "font_family": "system",
+        "corner_radius": 8,
+    }
     response = client.post("/admin/widget/theme/add/", form)
     assert response.status_code == 200
     assert "Enter a colour as #rrggbb" in response.content.decode()
@@ -106,8 +116,18 @@ def test_the_admin_form_shows_a_clear_message_for_a_bad_colour(client, theme):
 def test_a_valid_theme_change_shows_in_the_widget(client, widget):
     client = admin_client(client)
     theme = widget.theme
-    form = {"name": theme.name, "scheme": "dark", "background": "#101010", "surface": "#202020", "text": "#fafafa",
-            "accent": "#ff8800", "positive": "#00aa00", "negative": "#aa0000", "font_family": "serif", "corner_radius": 4}
+    form = {
+        "name": theme.name,
+        "scheme": "dark",
+        "background": "#101010",
+        "surface": "#202020",
+        "text": "#fafafa",
+        "accent": "#ff8800",
+        "positive": "#00aa00",
+        "negative": "#aa0000",
+        "font_family": "serif",
+        "corner_radius": 4,
+    }
     assert client.post(f"/admin/widget/theme/{theme.pk}/change/", form).status_code == 302
     css = client.get(f"/w/{widget.public_id}/theme.css").content.decode()
     assert "--widget-accent:#ff8800" in css and "--widget-radius:4px" in css and "Georgia" in css
@@ -116,5 +136,5 @@ def test_a_valid_theme_change_shows_in_the_widget(client, widget):
 def test_the_widget_admin_page_offers_embed_snippets(client, widget):
     client = admin_client(client)
     page = client.get(f"/admin/widget/widget/{widget.pk}/change/").content.decode()
-    assert f'data-widget=&quot;{widget.public_id}&quot;' in page
+    assert f"data-widget=&quot;{widget.public_id}&quot;" in page
     assert "embed.js" in page and "&lt;iframe" in page

@@ -1,0 +1,205 @@
+"""The widget in real Chromium (Debian's), embedded from another origin, live from the sandbox."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """`manage.py serve` as a user runs it: sandbox, worker and daphne in one process."""
+    port = free_port()
+    workdir = tmp_path_factory.mktemp("serve")
+    env = {
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("BETCORE_", "REDIS_URL", "DATABASE_URL", "DJANGO_"))
+        },
+        "DEBUG": "1",
+        "DATABASE_URL": f"sqlite:///{workdir}/db.sqlite3",
+        "FEED_TRANSLATIONS_REFRESH_SECONDS": "1",
+        "FEED_JACKPOTS_POLL_SECONDS": "1",
+    }
+    log = open(workdir / "serve.log", "w+")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(base + "/readyz", timeout=1).status_code == 200:
+                break
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.3)
+    log.seek(0)
+    output = log.read()
+    assert "widget page:" in output, output
+    widget_path = re.search(r"widget page:\s+http://[^/]+(/w/[^/]+/)", output).group(1)
+    sandbox = re.search(r"BETCORE sandbox on (http://\S+)", output).group(1)
+    yield {"base": base, "port": port, "widget": widget_path, "sandbox": sandbox, "log": workdir / "serve.log"}
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def widget_frame(page):
+    page.wait_for_selector("iframe")
+    return page.frame_locator("iframe")
+
+
+@pytest.mark.parametrize(("width", "height"), [(360, 740), (1280, 800)])
+def test_embedded_widget_is_live_counts_down_and_sizes_its_iframe(app, browser, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    # The partner page is on another origin (localhost) than the widget (127.0.0.1).
+    page.goto(f"http://localhost:{app['port']}/demo/partner/?widget_origin={app['base']}")
+    frame = widget_frame(page)
+    started = time.monotonic()
+    frame.locator('.bw-status[data-state="live"]').wait_for(timeout=4000)
+    frame.locator(".bw-round").first.wait_for(timeout=2000)
+    assert re.search(r"\d", frame.locator(".bw-round").first.text_content())
+    assert time.monotonic() - started < 2.5, "live data should show within 2 s"
+    countdown = frame.locator(".bw-countdown:not([hidden])").first
+    countdown.wait_for(timeout=40000)
+    first = countdown.text_content()
+    page.wait_for_timeout(1600)
+    assert countdown.text_content() != first, "the betting countdown should move"
+    # The iframe follows its content: no inner scrollbar, no empty space.
+    page.wait_for_timeout(500)
+    iframe_height = page.evaluate("document.querySelector('iframe').getBoundingClientRect().height")
+    content_height = frame.locator("html").evaluate("el => el.scrollHeight")
+    assert abs(iframe_height - content_height) <= 2
+    no_horizontal_scroll = frame.locator("html").evaluate("el => el.scrollWidth <= el.clientWidth")
+    assert no_horizontal_scroll
+    assert json.loads(page.evaluate("document.body.dataset.lastConnection")) == {"state": "live"}
+    page.screenshot(path=str(ARTIFACTS / f"embedded-{width}x{height}.png"), full_page=True)
+    context.close()
+
+
+def test_touch_targets_are_at_least_44px(app, browser):
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    page.goto(app["base"] + app["widget"])
+    box = page.locator(".bw-pause").bounding_box()
+    assert box["height"] >= 44 and box["width"] >= 44
+    assert page.evaluate("document.documentElement.scrollWidth <= 320")
+    context.close()
+
+
+def test_hostile_feed_strings_show_as_text_and_run_nothing(app, browser):
+    requests.post(app["sandbox"] + "/_sandbox/control", json={"action": "hostile", "on": True}, timeout=5)
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    try:
+        page.goto(app["base"] + app["widget"])
+        deadline = time.monotonic() + 15  # (wait_for_function would need 'unsafe-eval': the CSP refuses it)
+        names: list[str] = []
+        while time.monotonic() < deadline and not any("<" in name for name in names):
+            page.wait_for_timeout(250)
+            names = page.locator(".bw-game-name").all_text_contents()
+        assert any("<img src=x" in name or "<script>" in name or "<svg" in name for name in names)
+        assert page.evaluate("window.__xss") is None
+        assert page.locator(".bw-game-name img, .bw-game-name script, .bw-game-name svg").count() == 0
+        page.reload()  # the server-rendered first paint escapes them too
+        assert page.locator(".bw-game-name img, .bw-game-name script, .bw-game-name svg").count() == 0
+        page.wait_for_timeout(500)
+        assert page.evaluate("window.__xss") is None
+        assert dialogs == []
+        page.screenshot(path=str(ARTIFACTS / "hostile-strings.png"), full_page=True)
+    finally:
+        requests.post(app["sandbox"] + "/_sandbox/control", json={"action": "hostile", "on": False}, timeout=5)
+        context.close()
+
+
+def framed_by_foreign_page(browser, target: str):
+    context = browser.new_context()
+    page = context.new_page()
+    page.route(
+        "http://evil.test/**",
+        lambda route: route.fulfill(
+            content_type="text/html", body=f'<iframe src="{target}" width=400 height=400></iframe>'
+        ),
+    )
+    page.goto("http://evil.test/")
+    page.wait_for_timeout(1500)
+    frame = page.frames[1] if len(page.frames) > 1 else None
+    loaded = (
+        frame is not None
+        and frame.url.startswith("http://127.0.0.1")
+        and frame.evaluate("document.body && document.body.innerText.length") > 0
+    )
+    context.close()
+    return loaded
+
+
+def test_the_admin_refuses_to_be_framed(app, browser):
+    assert not framed_by_foreign_page(browser, app["base"] + "/admin/login/")
+
+
+def test_an_origin_not_allowed_cannot_frame_the_widget(app, browser):
+    assert not framed_by_foreign_page(browser, app["base"] + app["widget"])
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_accessibility_violations(app, browser, scheme):
+    axe = (ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text()
+    context = browser.new_context(color_scheme=scheme, bypass_csp=True, viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(app["base"] + app["widget"] + "?scheme=auto")
+    page.locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
+    page.evaluate(axe)
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    violations = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+    page.screenshot(path=str(ARTIFACTS / f"widget-{scheme}.png"), full_page=True)
+    context.close()
+    assert violations == []
