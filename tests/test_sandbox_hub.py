@@ -299,3 +299,23 @@ def test_a_seed_makes_the_simulation_reproducible():
     assert runs[0] == runs[1]
     other = Simulation(seed=12, start=1000.0)
     assert other.jackpots != runs[0][1]
+
+
+def test_an_expired_token_is_refused_on_negotiate_and_upgrade():
+    with Sandbox(token_lifetime=1) as sandbox:
+        token = token_for(sandbox)
+        time.sleep(2.1)
+        with pytest.raises(InvalidStatus) as refused:
+            RawHub(sandbox.hub_url, token)
+        assert refused.value.response.status_code == 401
+        headers = {"Authorization": f"Bearer {token}"}
+        assert requests.post(sandbox.hub_url + "/negotiate", headers=headers, timeout=5).status_code == 401
+
+
+def test_an_oversized_frame_is_sent_on_request(sandbox, token):
+    hub = RawHub(sandbox.hub_url, token)
+    hub.next_record()
+    assert sandbox.send_oversized_frame(2 * 1024 * 1024) == 1
+    record = hub.wait_for(lambda r: "pad" in str(r.get("arguments", ""))[:200])
+    assert len(record["arguments"][0]["pad"]) == 2 * 1024 * 1024
+    hub.close()

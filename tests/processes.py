@@ -1,0 +1,167 @@
+"""Real processes for the scale-out tests: sandbox, feed workers, daphne, with their own logs."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+import redis
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+REDIS_URL = "redis://127.0.0.1:6379/5"
+POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Proc:
+    def __init__(self, name: str, args: list[str], env: dict[str, str], logdir: Path) -> None:
+        self.name = name
+        self.log_path = logdir / f"{name}.log"
+        self.log = open(self.log_path, "w+")  # noqa: SIM115
+        self.process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def output(self) -> str:
+        return self.log_path.read_text()
+
+    def wait_for_output(self, pattern: str, timeout: float = 30) -> re.Match:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            match = re.search(pattern, self.output())
+            if match:
+                return match
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited: {self.output()[-2000:]}")
+            time.sleep(0.1)
+        raise TimeoutError(f"{self.name}: no {pattern!r} in {self.output()[-2000:]}")
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.log.close()
+
+
+class Cluster:
+    """Sandbox + database + Redis + any number of workers and web processes."""
+
+    def __init__(self, logdir: Path, database: str = "postgres") -> None:
+        self.logdir = logdir
+        self.procs: list[Proc] = []
+        self.redis = redis.Redis.from_url(REDIS_URL)
+        self.redis.flushdb()
+        if database == "postgres":
+            self.db_name = f"feed_test_{uuid.uuid4().hex[:8]}"
+            with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{self.db_name}"')
+            self.database_url = f"postgres://postgres@127.0.0.1:5432/{self.db_name}"
+        else:
+            self.db_name = None
+            self.database_url = f"sqlite:///{logdir}/db.sqlite3"
+        self.sandbox_port = free_port()
+        self.sandbox = self.start(
+            "sandbox",
+            [
+                sys.executable,
+                "-m",
+                "betcore.sandbox",
+                "--port",
+                str(self.sandbox_port),
+                "--speed",
+                "4",
+                "--ping-interval",
+                "1",
+                "--seed",
+                "9",
+            ],
+        )
+        self.sandbox.wait_for_output("controls:")
+        self.sandbox_url = f"http://127.0.0.1:{self.sandbox_port}"
+        self.manage("migrate", "--noinput")
+        self.widget_id = (
+            self.manage(
+                "shell", "-c", "from widget.demo import ensure_demo_widget; print(ensure_demo_widget([]).public_id)"
+            )
+            .strip()
+            .splitlines()[-1]
+        )
+
+    def env(self, **extra: str) -> dict[str, str]:
+        base = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("BETCORE_", "REDIS_URL", "DATABASE_URL", "DJANGO_"))
+        }
+        return {
+            **base,
+            "SECRET_KEY": "scale-out-test-secret-key-0123456789abcdef",
+            "DEBUG": "0",
+            "REDIS_URL": REDIS_URL,
+            "DATABASE_URL": self.database_url,
+            "BETCORE_API_URL": f"http://127.0.0.1:{self.sandbox_port}/partnersmediator-service/api/v2",
+            "BETCORE_HUB_URL": f"http://127.0.0.1:{self.sandbox_port}/signalrhub-livefeed-service/hubs",
+            "BETCORE_PARTNER_CLIENT_ID": "1",
+            "BETCORE_SECRET": "sandbox-secret",
+            "FEED_JACKPOTS_POLL_SECONDS": "1",
+            "PYTHONUNBUFFERED": "1",
+            **extra,
+        }
+
+    def manage(self, *args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env(), capture_output=True, text=True, timeout=120
+        )
+        if result.returncode != 0:
+            raise RuntimeError(result.stderr[-3000:])
+        return result.stdout
+
+    def start(self, name: str, args: list[str], **env: str) -> Proc:
+        proc = Proc(name, args, self.env(**env), self.logdir)
+        self.procs.append(proc)
+        return proc
+
+    def worker(self, name: str) -> Proc:
+        return self.start(name, [sys.executable, "manage.py", "feedworker"])
+
+    def web(self, name: str) -> tuple[Proc, int]:
+        port = free_port()
+        proc = self.start(
+            name, [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "feedsite.asgi:application"]
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                requests.get(f"http://127.0.0.1:{port}/livez", timeout=1)
+                return proc, port
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        raise TimeoutError(f"{name} did not start: {proc.output()[-2000:]}")
+
+    def close(self) -> None:
+        for proc in reversed(self.procs):
+            proc.stop()
+        self.redis.flushdb()
+        if self.db_name:
+            with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
