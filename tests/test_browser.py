@@ -74,7 +74,14 @@ def app(tmp_path_factory):
     assert "widget page:" in output, output
     widget_path = re.search(r"widget page:\s+http://[^/]+(/w/[^/]+/)", output).group(1)
     sandbox = re.search(r"BETCORE sandbox on (http://\S+)", output).group(1)
-    yield {"base": base, "port": port, "widget": widget_path, "sandbox": sandbox, "log": workdir / "serve.log"}
+    yield {
+        "base": base,
+        "port": port,
+        "widget": widget_path,
+        "sandbox": sandbox,
+        "log": workdir / "serve.log",
+        "database_url": env["DATABASE_URL"],
+    }
     process.terminate()
     process.wait(10)
 
@@ -203,3 +210,63 @@ def test_axe_finds_no_accessibility_violations(app, browser, scheme):
     page.screenshot(path=str(ARTIFACTS / f"widget-{scheme}.png"), full_page=True)
     context.close()
     assert violations == []
+
+
+def test_the_pause_control_stops_the_ticker_and_resume_brings_it_back(app, browser):
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(app["base"] + app["widget"])
+    page.locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
+    countdown = page.locator(".bw-countdown:not([hidden])").first
+    countdown.wait_for(timeout=40000)
+    button = page.locator(".bw-pause")
+    button.click()
+    assert button.get_attribute("aria-pressed") == "true"
+    assert page.locator(".bw-status").get_attribute("data-state") == "updatesPaused"
+    frozen = countdown.text_content()
+    page.wait_for_timeout(1500)
+    assert countdown.text_content() == frozen, "a paused ticker does not move (WCAG 2.2.2)"
+    button.click()
+    page.locator('.bw-status[data-state="live"]').wait_for(timeout=3000)
+    assert button.get_attribute("aria-pressed") == "false"
+    context.close()
+
+
+def test_the_theme_admin_previews_changes_while_editing(app, browser):
+    import subprocess as sp
+
+    env = {"DJANGO_SUPERUSER_PASSWORD": "preview-test-pw-1", "DEBUG": "1", "DATABASE_URL": app["database_url"]}
+    created = sp.run(
+        [
+            sys.executable,
+            "manage.py",
+            "createsuperuser",
+            "--noinput",
+            "--username",
+            "previewer",
+            "--email",
+            "p@example.com",
+        ],
+        cwd=ROOT,
+        env={**{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert created.returncode == 0, created.stderr
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(app["base"] + "/admin/login/")
+    page.fill("#id_username", "previewer")
+    page.fill("#id_password", "preview-test-pw-1")
+    page.click("input[type=submit]")
+    page.goto(app["base"] + "/admin/widget/theme/1/change/")
+    preview = page.frame_locator(".bw-preview")
+    preview.locator(".bw-root").wait_for(timeout=5000)
+    page.locator("#id_accent").evaluate(
+        "el => { el.value = '#ff0088'; el.dispatchEvent(new Event('input', {bubbles: true})); }"
+    )
+    accent = preview.locator(".bw-root").evaluate("el => el.style.getPropertyValue('--widget-accent')")
+    assert accent == "#ff0088"
+    page.screenshot(path=str(ARTIFACTS / "admin-theme-preview.png"), full_page=True)
+    context.close()
