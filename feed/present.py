@@ -100,5 +100,9 @@ def group_for_names(language: str) -> str:
     return f"feed-names-{language}"
 
 
-JACKPOTS_GROUP = "feed-jackpots"
+def group_for_jackpot(game_type: int, currency: str) -> str:
+    """One group per game type and currency: a viewer receives only the rows it shows."""
+    return f"feed-jackpot-{game_type}-{currency}"
+
+
 STATUS_GROUP = "feed-status"

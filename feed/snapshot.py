@@ -9,7 +9,9 @@ from typing import Any
 from feed.store import FeedStore
 
 
-async def read_snapshot(store: FeedStore, game_types: Iterable[int], language: str) -> dict[str, Any]:
+async def read_snapshot(
+    store: FeedStore, game_types: Iterable[int], language: str, currency: str | None = None
+) -> dict[str, Any]:
     """Everything one widget shows, in the widget protocol's ``snapshot`` shape."""
     game_types = list(game_types)
     keys = [f"game:{t}" for t in game_types] + [f"results:{t}" for t in game_types]
@@ -21,7 +23,11 @@ async def read_snapshot(store: FeedStore, game_types: Iterable[int], language: s
         "now": int(time.time() * 1000),  # lets browsers correct their clock for countdowns
         "games": [data[f"game:{t}"] for t in game_types if f"game:{t}" in data],
         "results": {str(t): data.get(f"results:{t}", []) for t in game_types},
-        "jackpots": [row for row in data.get("jackpots", []) if row.get("t") in shown],
+        "jackpots": [
+            row
+            for row in data.get("jackpots", [])
+            if row.get("t") in shown and (currency is None or row.get("currency") == currency)
+        ],
         # Until the worker has this language, English names beat bare numbers.
         "names": data.get(f"names:{language}") or data.get("names:en") or {},
         "status": data.get("status") or {"state": "reconnecting", "since": None},

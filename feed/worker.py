@@ -19,12 +19,12 @@ from betcore.messages import GamesInfo, MessageError, parse_push
 from betcore.rest import BetcoreError, BetcoreRest
 from feed import metrics
 from feed.present import (
-    JACKPOTS_GROUP,
     STATUS_GROUP,
     encode,
     game_changes,
     game_view,
     group_for_game,
+    group_for_jackpot,
     group_for_names,
     jackpot_view,
     ms,
@@ -284,7 +284,9 @@ class FeedWorker:
         if changed:
             self.jackpots = views
             await self.store.set_many({"jackpots": list(views.values())})
-            await self._broadcast(JACKPOTS_GROUP, {"type": "jackpots", "rows": changed}, "jackpots")
+            for row in changed:
+                group = group_for_jackpot(row["t"], row["currency"])
+                await self._broadcast(group, {"type": "jackpots", "rows": [row]}, "jackpots")
 
     def current_status(self, now: float | None = None) -> str:
         now = now or time.time()

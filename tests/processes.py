@@ -66,7 +66,7 @@ class Proc:
 class Cluster:
     """Sandbox + database + Redis + any number of workers and web processes."""
 
-    def __init__(self, logdir: Path, database: str = "postgres") -> None:
+    def __init__(self, logdir: Path, database: str = "postgres", speed: float = 4.0) -> None:
         self.logdir = logdir
         self.procs: list[Proc] = []
         self.redis = redis.Redis.from_url(REDIS_URL)
@@ -123,7 +123,6 @@ class Cluster:
             "BETCORE_HUB_URL": f"http://127.0.0.1:{self.sandbox_port}/signalrhub-livefeed-service/hubs",
             "BETCORE_PARTNER_CLIENT_ID": "1",
             "BETCORE_SECRET": "sandbox-secret",
-            "FEED_JACKPOTS_POLL_SECONDS": "1",
             "PYTHONUNBUFFERED": "1",
             **extra,
         }

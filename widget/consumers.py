@@ -17,7 +17,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from feed import metrics
-from feed.present import JACKPOTS_GROUP, STATUS_GROUP, encode, group_for_game, group_for_names
+from feed.present import STATUS_GROUP, encode, group_for_game, group_for_jackpot, group_for_names
 from feed.snapshot import read_snapshot
 from feed.store import get_store
 from widget.models import Widget
@@ -73,7 +73,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
     async def _join(self) -> None:
         groups = [group_for_game(t) for t in self.game_types] + [group_for_names(self.language), STATUS_GROUP]
         if self.widget.show_jackpots:
-            groups.append(JACKPOTS_GROUP)
+            groups += [group_for_jackpot(t, self.widget.currency) for t in self.game_types]
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
         self.groups_joined = groups
@@ -89,7 +89,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             await self._leave()
 
     async def send_snapshot(self) -> None:
-        snapshot = await read_snapshot(get_store(), self.game_types, self.language)
+        snapshot = await read_snapshot(get_store(), self.game_types, self.language, self.widget.currency)
         await self.send(text_data=encode(snapshot))
         metrics.MESSAGES_SENT.inc()
 

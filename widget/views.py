@@ -37,7 +37,7 @@ async def widget_page(request: HttpRequest, public_id: str) -> HttpResponse:
         raise Http404("No such widget")
     language = _choice(request, "lang", [code for code, _ in settings.LANGUAGES], widget.language)
     scheme = _choice(request, "scheme", SCHEMES, widget.theme.scheme)
-    snapshot = await read_snapshot(get_store(), widget.game_type_list(), language)
+    snapshot = await read_snapshot(get_store(), widget.game_type_list(), language, widget.currency)
     with translation.override(language):
         labels = widget_labels()
         response = render(
@@ -50,7 +50,7 @@ async def widget_page(request: HttpRequest, public_id: str) -> HttpResponse:
                 "snapshot": snapshot,
                 "labels": labels,
                 "games": _games_for_template(widget, snapshot, labels),
-                "jackpots": [row for row in snapshot["jackpots"] if row["currency"] == widget.currency],
+                "jackpots": snapshot["jackpots"],
                 "widget_config": {
                     "gameTypes": widget.game_type_list(),
                     "showGames": widget.show_games,

@@ -144,7 +144,7 @@ const handlers = {
   jackpots(message) {
     for (const row of message.rows) state.jackpots.set(`${row.t}:${row.currency}`, row);
     renderJackpots();
-    tellHost("jackpot", { rows: message.rows.filter((row) => row.currency === config.currency) });
+    tellHost("jackpot", { rows: message.rows });
   },
   names(message) {
     state.names = message.names;

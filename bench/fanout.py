@@ -1,0 +1,192 @@
+"""Fan-out benchmark: N widget sockets over several daphne processes vs a `websockets` relay.
+
+    .venv/bin/python bench/fanout.py --viewers 1000 5000 10000 --web 2 --loaders 2 --seconds 30
+
+Starts the real scale-out stack (sandbox, PostgreSQL, Redis pub/sub layer, one feed
+worker, W daphne processes), then for each N opens N sockets from separate loader
+processes and measures, over a window, the latency from the sandbox's send time
+(``tst``) to arrival at each client, messages delivered against expected, CPU and
+resident memory of the servers, and bytes per viewer per minute. The same clients
+are then pointed at the reference relay (bench/reference_relay.py) at the same N.
+Needs Redis and PostgreSQL on 127.0.0.1. Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.loader import loader_main  # noqa: E402
+from tests.processes import Cluster, free_port  # noqa: E402
+
+EDGE_MS = 1500  # ignore messages sent this close to the window's edges (partly measured)
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def rss_mb(pids: list[int]) -> float:
+    return sum(psutil.Process(pid).memory_info().rss for pid in pids) / 2**20
+
+
+def measure(urls: list[str], origins: dict[str, str], viewers: int, loaders: int, seconds: float, raw: bool, pids: dict[str, list[int]]) -> dict:
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    commands = [context.Queue() for _ in range(loaders)]
+    share = [viewers // loaders + (1 if i < viewers % loaders else 0) for i in range(loaders)]
+    rss_before = {name: rss_mb(p) for name, p in pids.items()}
+    procs = [
+        context.Process(target=loader_main, args=(urls, origins, count, raw, commands[i], results), daemon=True)
+        for i, count in enumerate(share)
+    ]
+    started = time.monotonic()
+    for proc in procs:
+        proc.start()
+    for _ in procs:
+        ready = results.get(timeout=600)
+        if "error" in ready:
+            raise RuntimeError(f"loader failed after {ready['connected']} connections: {ready['error']}")
+    connect_seconds = time.monotonic() - started
+    time.sleep(2)
+    rss_idle = {name: rss_mb(p) for name, p in pids.items()}
+    processes = {name: [psutil.Process(pid) for pid in p] for name, p in pids.items()}
+    for group in processes.values():
+        for process in group:
+            process.cpu_percent(None)
+    window_start = time.time() * 1000
+    for queue in commands:
+        queue.put("measure")
+    time.sleep(seconds)
+    cpu = {name: sum(process.cpu_percent(None) for process in group) for name, group in processes.items()}
+    rss_busy = {name: rss_mb(p) for name, p in pids.items()}
+    window_end = time.time() * 1000
+    for queue in commands:
+        queue.put("stop")
+    parts = [results.get(timeout=600) for _ in procs]
+    for proc in procs:
+        proc.join(30)
+    latencies = [lat for part in parts for lat in part["latencies"]]
+    per_viewer = [set(map(tuple, keys)) for part in parts for keys in part["keys_per_viewer"]]
+    inside = lambda key: window_start + EDGE_MS <= key[1] <= window_end - EDGE_MS  # noqa: E731
+    expected_keys = {key for keys in per_viewer for key in keys if inside(key)}
+    delivered = sum(len({key for key in keys if inside(key)}) for keys in per_viewer)
+    elapsed = statistics.mean(part["elapsed"] for part in parts)
+    return {
+        "viewers": viewers,
+        "connect_s": connect_seconds,
+        "p50": percentile(latencies, 0.50),
+        "p95": percentile(latencies, 0.95),
+        "p99": percentile(latencies, 0.99),
+        "max": max(latencies, default=float("nan")),
+        "samples": len(latencies),
+        "expected": len(expected_keys) * viewers,
+        "delivered": delivered,
+        "bytes_per_viewer_minute": sum(part["bytes"] for part in parts) / viewers / (elapsed / 60),
+        "cpu": cpu,
+        "rss_before": rss_before,
+        "rss_idle": rss_idle,
+        "rss_busy": rss_busy,
+    }
+
+
+def row(name: str, r: dict) -> str:
+    cpu = " ".join(f"{k} {v:.0f}%" for k, v in r["cpu"].items())
+    rss = " ".join(f"{k} {v:.0f}" for k, v in r["rss_busy"].items())
+    return (
+        f"| {name} | {r['viewers']:,} | {r['p50']:.0f} | {r['p95']:.0f} | {r['p99']:.0f} | {r['max']:.0f} | "
+        f"{r['delivered']:,}/{r['expected']:,} | {cpu} | {rss} | {r['bytes_per_viewer_minute']:,.0f} |"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--viewers", type=int, nargs="+", default=[1000, 5000, 10000])
+    parser.add_argument("--web", type=int, default=2, help="daphne processes")
+    parser.add_argument("--loaders", type=int, default=2, help="load-generator processes")
+    parser.add_argument("--seconds", type=float, default=30.0, help="measurement window per run")
+    parser.add_argument("--speed", type=float, default=1.0, help="sandbox simulation speed (cadence stays 500 ms)")
+    parser.add_argument("--skip-reference", action="store_true")
+    options = parser.parse_args()
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    print(f"machine: {platform.platform()}, {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}")
+    print(f"file descriptors: {hard}; window {options.seconds:.0f} s per run; {options.web} daphne + 1 worker; {options.loaders} loader processes\n")
+    logdir = Path(tempfile.mkdtemp(prefix="bench-fanout-"))
+    cluster = Cluster(logdir, speed=options.speed)
+    reference = None
+    try:
+        worker = cluster.worker("worker")
+        webs = [cluster.web(f"web-{i}") for i in range(options.web)]
+        deadline = time.monotonic() + 30
+        while b"live" not in (cluster.redis.get("betcore-feed:status") or b"") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        urls = [f"ws://127.0.0.1:{port}/ws/w/{cluster.widget_id}/" for _, port in webs]
+        origins = {url: f"http://127.0.0.1:{port}" for url, (_, port) in zip(urls, webs, strict=True)}
+        pids = {"web": [proc.process.pid for proc, _ in webs], "worker": [worker.process.pid]}
+        game_types = ["3", "1", "2", "5"]
+        if not options.skip_reference:
+            ref_port = free_port()
+            reference = subprocess.Popen(
+                [sys.executable, str(ROOT / "bench" / "reference_relay.py"), cluster.sandbox_url, str(ref_port), *game_types],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            reference.stdout.readline()
+            ref_url = f"ws://127.0.0.1:{ref_port}/"
+        header = "| stack | viewers | p50 ms | p95 ms | p99 ms | max ms | delivered/expected | CPU | RSS MB | bytes/viewer/min |"
+        lines = [header, "|" + "---|" * 10]
+        print(header)
+        print(lines[1])
+        summary = []
+        for viewers in options.viewers:
+            ours = measure(urls, origins, viewers, options.loaders, options.seconds, False, pids)
+            lines.append(row("ours", ours))
+            print(lines[-1], flush=True)
+            per_1000 = (sum(ours["rss_idle"]["web"] for _ in [0]) - ours["rss_before"]["web"]) / (viewers / 1000)
+            result = {"n": viewers, "ours": ours, "idle_mb_per_1000": per_1000}
+            if reference:
+                ref = measure([ref_url], {ref_url: "http://127.0.0.1"}, viewers, options.loaders, options.seconds, True, {"relay": [reference.pid]})
+                lines.append(row("websockets relay", ref))
+                print(lines[-1], flush=True)
+                result["ref"] = ref
+            summary.append(result)
+        print()
+        for result in summary:
+            ours = result["ours"]
+            text = f"N={result['n']:,}: web RSS per 1,000 idle viewers {result['idle_mb_per_1000']:.1f} MB"
+            if "ref" in result:
+                ref = result["ref"]
+                text += (
+                    f"; p99 ratio ours/reference {ours['p99'] / ref['p99']:.2f}; "
+                    f"bytes per viewer per minute {ours['bytes_per_viewer_minute']:,.0f} vs raw relay "
+                    f"{ref['bytes_per_viewer_minute']:,.0f} ({ref['bytes_per_viewer_minute'] / max(1, ours['bytes_per_viewer_minute']):.1f}x fewer)"
+                )
+            print(text)
+        print(f"\nlogs: {logdir}")
+    finally:
+        if reference:
+            reference.terminate()
+        cluster.close()
+
+
+if __name__ == "__main__":
+    main()

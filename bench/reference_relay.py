@@ -1,0 +1,66 @@
+"""The reference: a minimal relay on the `websockets` library.
+
+Subscribes to the sandbox hub (raw SignalR JSON protocol) and sends every hub frame
+unchanged to every connected client with ``websockets.broadcast``. No Django, no
+channel layer, no diffing: the floor our stack is compared against.
+
+    python bench/reference_relay.py SANDBOX_URL PORT GAME_TYPE [GAME_TYPE ...]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import resource
+import sys
+
+import requests
+import websockets
+from websockets.asyncio.server import serve
+
+RS = "\x1e"
+clients: set = set()
+
+
+async def handler(connection) -> None:
+    clients.add(connection)
+    try:
+        await connection.wait_closed()
+    finally:
+        clients.discard(connection)
+
+
+async def relay(sandbox: str, game_types: list[int]) -> None:
+    token = requests.post(
+        sandbox + "/partnersmediator-service/api/v2/auth/token", json={"PartnerClientId": 1, "Secret": "sandbox-secret"}, timeout=5
+    ).json()["token"]
+    hub = sandbox.replace("http://", "ws://") + f"/signalrhub-livefeed-service/hubs?access_token={token}"
+    async with websockets.connect(hub, ping_interval=None, max_size=None) as upstream:
+        await upstream.send(json.dumps({"protocol": "json", "version": 1}) + RS)
+        for game_type in game_types:
+            arguments = ["SubOnWholeGamesInfo", json.dumps({"GameType": game_type, "PartnerClientId": 1, "Count": 1})]
+            await upstream.send(json.dumps({"type": 1, "target": "Subscribe", "arguments": arguments}) + RS)
+
+        async def keepalive() -> None:
+            while True:
+                await asyncio.sleep(10)
+                await upstream.send('{"type":6}' + RS)
+
+        pinger = asyncio.create_task(keepalive())
+        async for frame in upstream:
+            if '"type":1' in frame:
+                websockets.broadcast(clients, frame)
+        pinger.cancel()
+
+
+async def main() -> None:
+    sandbox, port, *types = sys.argv[1:]
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    async with serve(handler, "127.0.0.1", int(port), ping_interval=None, max_queue=None):
+        print("reference relay ready", flush=True)
+        await relay(sandbox, [int(t) for t in types])
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
