@@ -89,7 +89,7 @@ class Cluster:
                 "--port",
                 str(self.sandbox_port),
                 "--speed",
-                "4",
+                str(speed),
                 "--ping-interval",
                 "1",
                 "--seed",
