@@ -46,7 +46,15 @@ def rss_mb(pids: list[int]) -> float:
     return sum(psutil.Process(pid).memory_info().rss for pid in pids) / 2**20
 
 
-def measure(urls: list[str], origins: dict[str, str], viewers: int, loaders: int, seconds: float, raw: bool, pids: dict[str, list[int]]) -> dict:
+def measure(
+    urls: list[str],
+    origins: dict[str, str],
+    viewers: int,
+    loaders: int,
+    seconds: float,
+    raw: bool,
+    pids: dict[str, list[int]],
+) -> dict:
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
     commands = [context.Queue() for _ in range(loaders)]
@@ -125,10 +133,15 @@ def main() -> None:
     parser.add_argument("--skip-reference", action="store_true")
     options = parser.parse_args()
 
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    print(f"machine: {platform.platform()}, {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}")
-    print(f"file descriptors: {hard}; window {options.seconds:.0f} s per run; {options.web} daphne + 1 worker; {options.loaders} loader processes\n")
+    memory = psutil.virtual_memory().total / 2**30
+    cores, python = psutil.cpu_count(), platform.python_version()
+    print(f"machine: {platform.platform()}, {cores} cores, {memory:.0f} GiB, Python {python}")
+    print(
+        f"file descriptors: {hard}; window {options.seconds:.0f} s per run; "
+        f"{options.web} daphne + 1 worker; {options.loaders} loader processes\n"
+    )
     logdir = Path(tempfile.mkdtemp(prefix="bench-fanout-"))
     cluster = Cluster(logdir, speed=options.speed)
     reference = None
@@ -145,14 +158,21 @@ def main() -> None:
         if not options.skip_reference:
             ref_port = free_port()
             reference = subprocess.Popen(
-                [sys.executable, str(ROOT / "bench" / "reference_relay.py"), cluster.sandbox_url, str(ref_port), *game_types],
+                [
+                    sys.executable,
+                    str(ROOT / "bench" / "reference_relay.py"),
+                    cluster.sandbox_url,
+                    str(ref_port),
+                    *game_types,
+                ],
                 cwd=ROOT,
                 stdout=subprocess.PIPE,
                 text=True,
             )
             reference.stdout.readline()
             ref_url = f"ws://127.0.0.1:{ref_port}/"
-        header = "| stack | viewers | p50 ms | p95 ms | p99 ms | max ms | delivered/expected | CPU | RSS MB | bytes/viewer/min |"
+        columns = "stack|viewers|p50 ms|p95 ms|p99 ms|max ms|delivered/expected|CPU|RSS MB|bytes/viewer/min"
+        header = "| " + " | ".join(columns.split("|")) + " |"
         lines = [header, "|" + "---|" * 10]
         print(header)
         print(lines[1])
@@ -161,10 +181,18 @@ def main() -> None:
             ours = measure(urls, origins, viewers, options.loaders, options.seconds, False, pids)
             lines.append(row("ours", ours))
             print(lines[-1], flush=True)
-            per_1000 = (sum(ours["rss_idle"]["web"] for _ in [0]) - ours["rss_before"]["web"]) / (viewers / 1000)
+            per_1000 = (ours["rss_idle"]["web"] - ours["rss_before"]["web"]) / (viewers / 1000)
             result = {"n": viewers, "ours": ours, "idle_mb_per_1000": per_1000}
             if reference:
-                ref = measure([ref_url], {ref_url: "http://127.0.0.1"}, viewers, options.loaders, options.seconds, True, {"relay": [reference.pid]})
+                ref = measure(
+                    [ref_url],
+                    {ref_url: "http://127.0.0.1"},
+                    viewers,
+                    options.loaders,
+                    options.seconds,
+                    True,
+                    {"relay": [reference.pid]},
+                )
                 lines.append(row("websockets relay", ref))
                 print(lines[-1], flush=True)
                 result["ref"] = ref
@@ -178,7 +206,8 @@ def main() -> None:
                 text += (
                     f"; p99 ratio ours/reference {ours['p99'] / ref['p99']:.2f}; "
                     f"bytes per viewer per minute {ours['bytes_per_viewer_minute']:,.0f} vs raw relay "
-                    f"{ref['bytes_per_viewer_minute']:,.0f} ({ref['bytes_per_viewer_minute'] / max(1, ours['bytes_per_viewer_minute']):.1f}x fewer)"
+                    f"{ref['bytes_per_viewer_minute']:,.0f} "
+                    f"({ref['bytes_per_viewer_minute'] / max(1, ours['bytes_per_viewer_minute']):.1f}x fewer)"
                 )
             print(text)
         print(f"\nlogs: {logdir}")

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import time
 from datetime import datetime
 
 from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidHandshake
 
 RS = "\x1e"
 
@@ -48,8 +50,18 @@ def parse(frame: str, raw: bool) -> list[dict]:
 
 
 async def run_viewer(url: str, origin: str, raw: bool, viewer: Viewer, state: dict) -> None:
-    async with state["limiter"]:  # limit only the handshakes, not the open connections
-        socket = await connect(url, origin=origin, open_timeout=120, ping_interval=None, max_queue=None, close_timeout=1)
+    for attempt in range(8):  # a browser would retry too; a connection storm overflows listen queues
+        try:
+            async with state["limiter"]:  # limit only the handshakes, not the open connections
+                socket = await connect(
+                    url, origin=origin, open_timeout=60, ping_interval=None, max_queue=None, close_timeout=1
+                )
+            break
+        except (OSError, InvalidHandshake, TimeoutError):
+            if attempt == 7:
+                raise
+            state["retries"] += 1
+            await asyncio.sleep(0.5 * 2**attempt * random.random())
     try:
         if not raw:
             await socket.recv()  # the snapshot
@@ -75,7 +87,13 @@ async def run_viewer(url: str, origin: str, raw: bool, viewer: Viewer, state: di
 
 
 async def load(urls: list[str], origin_of: dict[str, str], count: int, raw: bool, commands, results) -> None:
-    state = {"measuring": asyncio.Event(), "done": asyncio.Event(), "connected": 0, "limiter": asyncio.Semaphore(100)}
+    state = {
+        "measuring": asyncio.Event(),
+        "done": asyncio.Event(),
+        "connected": 0,
+        "retries": 0,
+        "limiter": asyncio.Semaphore(50),
+    }
     viewers = [Viewer() for _ in range(count)]
     tasks = [
         asyncio.create_task(run_viewer(urls[i % len(urls)], origin_of[urls[i % len(urls)]], raw, viewers[i], state))
@@ -105,6 +123,7 @@ async def load(urls: list[str], origin_of: dict[str, str], count: int, raw: bool
             "messages": sum(v.messages for v in viewers),
             "bytes": sum(v.bytes for v in viewers),
             "keys_per_viewer": [sorted(v.keys) for v in viewers],
+            "retries": state["retries"],
         }
     )
 
@@ -112,6 +131,6 @@ async def load(urls: list[str], origin_of: dict[str, str], count: int, raw: bool
 def loader_main(urls: list[str], origin_of: dict[str, str], count: int, raw: bool, commands, results) -> None:
     import resource
 
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     asyncio.run(load(urls, origin_of, count, raw, commands, results))

@@ -30,10 +30,14 @@ async def handler(connection) -> None:
         clients.discard(connection)
 
 
+def get_token(sandbox: str) -> str:
+    body = {"PartnerClientId": 1, "Secret": "sandbox-secret"}
+    url = sandbox + "/partnersmediator-service/api/v2/auth/token"
+    return requests.post(url, json=body, timeout=5).json()["token"]
+
+
 async def relay(sandbox: str, game_types: list[int]) -> None:
-    token = requests.post(
-        sandbox + "/partnersmediator-service/api/v2/auth/token", json={"PartnerClientId": 1, "Secret": "sandbox-secret"}, timeout=5
-    ).json()["token"]
+    token = await asyncio.to_thread(get_token, sandbox)
     hub = sandbox.replace("http://", "ws://") + f"/signalrhub-livefeed-service/hubs?access_token={token}"
     async with websockets.connect(hub, ping_interval=None, max_size=None) as upstream:
         await upstream.send(json.dumps({"protocol": "json", "version": 1}) + RS)
@@ -55,7 +59,7 @@ async def relay(sandbox: str, game_types: list[int]) -> None:
 
 async def main() -> None:
     sandbox, port, *types = sys.argv[1:]
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     async with serve(handler, "127.0.0.1", int(port), ping_interval=None, max_queue=None):
         print("reference relay ready", flush=True)

@@ -326,7 +326,8 @@ class FeedWorker:
 
     async def _broadcast(self, group: str, message: dict[str, Any], kind: str) -> None:
         try:
-            await self.layer.group_send(group, {"type": "feed.message", "text": encode(message), "sent": time.time()})
+            event = {"type": "feed.message", "group": group, "text": encode(message), "sent": time.time()}
+            await self.layer.group_send(group, event)
             metrics.BROADCASTS.labels(kind).inc()
         except Exception as error:  # Redis down: the store still has it; viewers resync on reconnect
             log.warning("broadcast to %s failed: %s", group, type(error).__name__)

@@ -146,7 +146,19 @@ class Cluster:
     def web(self, name: str) -> tuple[Proc, int]:
         port = free_port()
         proc = self.start(
-            name, [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "feedsite.asgi:application"]
+            name,
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-v",
+                "0",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "feedsite.asgi:application",
+            ],
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -1,3 +1,4 @@
+import asyncio
 import json
 
 import pytest
@@ -26,7 +27,9 @@ async def test_a_snapshot_on_connect_then_changes_relayed(widget):
     assert snapshot["games"] == [{"t": 3, "round": 9, "state": "active"}]
     assert snapshot["names"]["3"] == "Poker"
     change = {"type": "game", "t": 3, "changes": {"round": 10}}
-    await get_channel_layer().group_send(group_for_game(3), {"type": "feed.message", "text": encode(change)})
+    await get_channel_layer().group_send(
+        group_for_game(3), {"type": "feed.message", "group": group_for_game(3), "text": encode(change)}
+    )
     assert json.loads(await communicator.receive_from()) == change
     await communicator.disconnect()
 
@@ -60,8 +63,11 @@ async def test_pause_stops_updates_and_resume_resyncs(widget):
     await communicator.receive_from()
     await communicator.send_to(json.dumps({"type": "pause"}))
     await communicator.send_to(json.dumps({"type": "nonsense"}))
+    await asyncio.sleep(0.1)  # the socket handles its messages on its own task
     change = {"type": "game", "t": 3, "changes": {"round": 11}}
-    await get_channel_layer().group_send(group_for_game(3), {"type": "feed.message", "text": encode(change)})
+    await get_channel_layer().group_send(
+        group_for_game(3), {"type": "feed.message", "group": group_for_game(3), "text": encode(change)}
+    )
     assert await communicator.receive_nothing(timeout=0.3)
     await communicator.send_to(json.dumps({"type": "resume"}))
     assert json.loads(await communicator.receive_from())["type"] == "snapshot"

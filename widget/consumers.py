@@ -15,11 +15,14 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.db import DatabaseError
 
 from feed import metrics
 from feed.present import STATUS_GROUP, encode, group_for_game, group_for_jackpot, group_for_names
 from feed.snapshot import read_snapshot
 from feed.store import get_store
+from widget.backpressure import pending_bytes
+from widget.fanout import local_fanout
 from widget.models import Widget
 
 log = logging.getLogger("widget.socket")
@@ -31,6 +34,10 @@ MAX_CLIENT_FRAME = 1024
 CLIENT_MESSAGES_PER_SECOND = 2.0
 CLIENT_BURST = 10.0
 LITE_JACKPOT_INTERVAL = 30.0
+CLOSE_UNAVAILABLE = 1013  # "try again later": the database could not be reached
+# A viewer that stops reading (a stalled phone) gets no more updates once this much is
+# queued for it; when it drains, one fresh snapshot replaces everything it missed.
+MAX_BACKLOG_BYTES = 64 * 1024
 
 
 @database_sync_to_async
@@ -47,8 +54,15 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         self.lite = False
         self.last_jackpots = 0.0
         self.allowance, self.allowance_at = CLIENT_BURST, time.monotonic()
+        self.behind = False  # updates were dropped; resync when the socket drains
         public_id = self.scope["url_route"]["kwargs"]["public_id"]
-        self.widget = await load_widget(public_id)
+        try:
+            self.widget = await load_widget(public_id)
+        except DatabaseError:
+            log.warning("widget lookup failed: database unavailable")
+            await self.accept()
+            await self.close(code=CLOSE_UNAVAILABLE)
+            return
         await self.accept()
         if self.widget is None:
             # Accept first so the browser sees the code, not an anonymous handshake failure.
@@ -74,13 +88,11 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         groups = [group_for_game(t) for t in self.game_types] + [group_for_names(self.language), STATUS_GROUP]
         if self.widget.show_jackpots:
             groups += [group_for_jackpot(t, self.widget.currency) for t in self.game_types]
-        for group in groups:
-            await self.channel_layer.group_add(group, self.channel_name)
+        await local_fanout().join(groups, self)
         self.groups_joined = groups
 
     async def _leave(self) -> None:
-        for group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+        await local_fanout().leave(self.groups_joined, self)
         self.groups_joined = []
 
     async def disconnect(self, code: int) -> None:
@@ -133,16 +145,29 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         self.allowance -= 1
         return True
 
-    async def feed_message(self, event: dict[str, Any]) -> None:
-        """A group message from the worker: already serialized, sent as it is."""
+    async def deliver(self, event: dict[str, Any]) -> None:
+        """A feed message from the local fan-out: already serialized, sent as it is."""
         if self.paused:
             return
-        if self.lite and '"type":"jackpots"' in event["text"][:20]:
+        if self.lite and event["text"].startswith('{"type":"jackpots"'):
             now = time.monotonic()
             if now - self.last_jackpots < LITE_JACKPOT_INTERVAL:
                 return
             self.last_jackpots = now
+        backlog = pending_bytes(self.base_send)
+        if backlog is not None and backlog > MAX_BACKLOG_BYTES:
+            self.behind = True
+            metrics.MESSAGES_DROPPED.inc()
+            return
+        if self.behind:
+            self.behind = False
+            await self.send_snapshot()  # the latest state replaces every dropped update
+            return
         await self.send(text_data=event["text"])
         metrics.MESSAGES_SENT.inc()
         if "sent" in event:
             metrics.SEND_LAG.observe(max(0.0, time.time() - event["sent"]))
+
+    async def resync(self) -> None:
+        if not self.paused:
+            await self.send_snapshot()
