@@ -13,7 +13,7 @@ import time
 from datetime import datetime
 
 from websockets.asyncio.client import connect
-from websockets.exceptions import InvalidHandshake
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 RS = "\x1e"
 
@@ -62,19 +62,16 @@ async def run_viewer(url: str, origin: str, raw: bool, viewer: Viewer, state: di
                 raise
             state["retries"] += 1
             await asyncio.sleep(0.5 * 2**attempt * random.random())
+    state["sockets"].append(socket)
     try:
         if not raw:
             await socket.recv()  # the snapshot
         state["connected"] += 1
-        while not state["done"].is_set():
-            try:
-                frame = await asyncio.wait_for(socket.recv(), 0.5)
-            except TimeoutError:
-                continue
+        async for frame in socket:  # ends when the orchestrator says stop and the socket is closed
             if not state["measuring"].is_set():
                 continue
             now = time.time() * 1000
-            viewer.bytes += len(frame.encode() if isinstance(frame, str) else frame)
+            viewer.bytes += len(frame.encode())
             for message in parse(frame, raw):
                 viewer.messages += 1
                 sent = tst_ms(message)
@@ -82,8 +79,8 @@ async def run_viewer(url: str, origin: str, raw: bool, viewer: Viewer, state: di
                     viewer.latencies.append(now - sent)
                     t = message.get("t") if not raw else message["wgi"][0]["t"]
                     viewer.keys.add((t, sent))
-    finally:
-        await socket.close()
+    except ConnectionClosed:
+        pass
 
 
 async def load(urls: list[str], origin_of: dict[str, str], count: int, raw: bool, commands, results) -> None:
@@ -92,6 +89,7 @@ async def load(urls: list[str], origin_of: dict[str, str], count: int, raw: bool
         "done": asyncio.Event(),
         "connected": 0,
         "retries": 0,
+        "sockets": [],
         "limiter": asyncio.Semaphore(50),
     }
     viewers = [Viewer() for _ in range(count)]
@@ -114,7 +112,9 @@ async def load(urls: list[str], origin_of: dict[str, str], count: int, raw: bool
     started = time.monotonic()
     await loop.run_in_executor(None, commands.get)  # "stop"
     elapsed = time.monotonic() - started
+    state["measuring"].clear()
     state["done"].set()
+    await asyncio.gather(*(socket.close() for socket in state["sockets"]), return_exceptions=True)
     await asyncio.gather(*tasks, return_exceptions=True)
     results.put(
         {

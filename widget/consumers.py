@@ -163,10 +163,8 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             self.behind = False
             await self.send_snapshot()  # the latest state replaces every dropped update
             return
-        await self.send(text_data=event["text"])
-        metrics.MESSAGES_SENT.inc()
-        if "sent" in event:
-            metrics.SEND_LAG.observe(max(0.0, time.time() - event["sent"]))
+        # Straight to the server's send: this runs once per viewer per message.
+        await self.base_send({"type": "websocket.send", "text": event["text"]})
 
     async def resync(self) -> None:
         if not self.paused:

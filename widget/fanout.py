@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import defaultdict
 from typing import Any, Protocol
 
 from channels.layers import get_channel_layer
+
+from feed import metrics
 
 log = logging.getLogger("widget.fanout")
 
@@ -75,12 +78,16 @@ class LocalFanout:
                 # Messages may have been lost while the layer was away: every viewer resyncs.
                 failed = False
                 await self._everyone("resync")
-            group = event.get("group")
-            for member in list(self.members.get(group, ())):
+            members = list(self.members.get(event.get("group"), ()))
+            for member in members:
                 try:
                     await member.deliver(event)
                 except Exception:
                     log.exception("delivering to a widget socket failed")
+            # Counted once per message, not per viewer: the loop above is the hot path.
+            metrics.MESSAGES_SENT.inc(len(members))
+            if "sent" in event:
+                metrics.SEND_LAG.observe(max(0.0, time.time() - event["sent"]))
 
     async def _everyone(self, method: str) -> None:
         members = {member for group in self.members.values() for member in group}

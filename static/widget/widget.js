@@ -151,8 +151,11 @@ const handlers = {
     renderAll();
   },
   status(message) {
+    const recovered = message.state === "live" && state.feed !== "live";
     state.feed = message.state;
     renderStatus();
+    // Changes may have been missed while the feed was away: take a fresh snapshot.
+    if (recovered) send({ type: "resync" });
   },
 };
 
@@ -215,7 +218,9 @@ function connect() {
       return;
     }
     renderStatus();
-    const delay = Math.random() * Math.min(30000, 500 * 2 ** attempt);
+    // Exponential backoff with jitter: after a server restart, viewers come back spread
+    // over seconds (0.5-1 s, 0.8-1.6 s, 1.3-2.6 s, ... capped at 30 s), never all at once.
+    const delay = Math.min(30000, 1000 * 1.6 ** attempt) * (0.5 + Math.random() / 2);
     attempt += 1;
     retryTimer = setTimeout(connect, delay);
   });

@@ -12,6 +12,7 @@ import signal
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from feed.database import require_database
 from feed.leader import LeaderLock
 from feed.runtime import configured_upstream, run_worker_until, start_local_sandbox
 
@@ -27,6 +28,7 @@ class Command(BaseCommand):
             raise CommandError(
                 "REDIS_URL is not set: with the in-memory channel layer only `manage.py serve` can reach viewers"
             )
+        require_database()
         upstream = configured_upstream()
         if upstream is None:
             if not sandbox:

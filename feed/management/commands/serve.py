@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from feed.database import require_database
 from feed.runtime import configured_upstream, run_worker_until, start_local_sandbox
 
 log = logging.getLogger("feed.serve")
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true", help="web only (a separate feedworker runs)")
 
     def handle(self, *args: object, host: str, port: int, no_worker: bool, **options: object) -> None:
+        require_database()
         call_command("migrate", interactive=False, verbosity=0)
         if not settings.DEBUG:
             call_command("collectstatic", interactive=False, verbosity=0)
