@@ -143,8 +143,8 @@ class Cluster:
     def worker(self, name: str) -> Proc:
         return self.start(name, [sys.executable, "manage.py", "feedworker"])
 
-    def web(self, name: str) -> tuple[Proc, int]:
-        port = free_port()
+    def web(self, name: str, port: int | None = None) -> tuple[Proc, int]:
+        port = port or free_port()
         proc = self.start(
             name,
             [

@@ -270,3 +270,37 @@ def test_the_theme_admin_previews_changes_while_editing(app, browser):
     assert accent == "#ff0088"
     page.screenshot(path=str(ARTIFACTS / "admin-theme-preview.png"), full_page=True)
     context.close()
+
+
+def test_no_credential_or_jwt_reaches_the_browser_or_the_logs(app, browser):
+    context = browser.new_context()
+    page = context.new_page()
+    bodies: list[str] = []
+    page.on("response", lambda response: bodies.append(response.text() if response.ok else ""))
+    frames: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda frame: frames.append(str(frame))))
+    page.goto(f"http://localhost:{app['port']}/demo/partner/?widget_origin={app['base']}")
+    widget_frame(page).locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
+    page.goto(app["base"] + app["widget"])
+    page.wait_for_timeout(2000)
+    for path in ("/readyz", "/metrics", "/livez", "/w/nope/"):
+        bodies.append(requests.get(app["base"] + path, timeout=5).text)
+    context.close()
+    everything = "\n".join(bodies + frames + [app["log"].read_text()])
+    assert "sandbox-secret" not in everything
+    assert "eyJ" not in everything  # every JWT starts with base64 of '{"'
+    assert "access_token" not in everything
+
+
+def test_embed_js_ignores_messages_from_other_origins(app, browser):
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(f"http://localhost:{app['port']}/demo/partner/?widget_origin={app['base']}")
+    widget_frame(page).locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
+    page.wait_for_timeout(500)
+    before = page.evaluate("document.querySelector('iframe').getBoundingClientRect().height")
+    # The partner page itself (another origin than the widget) forges a resize.
+    page.evaluate("window.postMessage({source: 'betcore-widget', event: 'resize', detail: {height: 17}}, '*')")
+    page.wait_for_timeout(300)
+    assert page.evaluate("document.querySelector('iframe').getBoundingClientRect().height") == before
+    context.close()

@@ -85,3 +85,65 @@ async def test_oversized_frames_and_floods_close_the_socket(widget):
         await flooder.send_to("{}")
     output = await flooder.receive_output()
     assert output == {"type": "websocket.close", "code": 4429}
+
+
+async def test_a_viewer_that_stops_reading_gets_updates_dropped_then_one_snapshot(widget, monkeypatch):
+    from feed import metrics
+    from widget import consumers
+
+    backlog = {"bytes": 0}
+    monkeypatch.setattr(consumers.WidgetConsumer, "_backlog", lambda self: backlog["bytes"])
+    communicator = await connect(f"/ws/w/{widget.public_id}/")
+    await communicator.receive_from()
+    layer, group = get_channel_layer(), group_for_game(3)
+    dropped_before = metrics.MESSAGES_DROPPED._value.get()
+    backlog["bytes"] = consumers.MAX_BACKLOG_BYTES + 1  # the phone stopped reading
+    for round_number in range(20):
+        change = encode({"type": "game", "t": 3, "changes": {"round": round_number}})
+        await layer.group_send(group, {"type": "feed.message", "group": group, "text": change})
+    assert await communicator.receive_nothing(timeout=0.3)
+    assert metrics.MESSAGES_DROPPED._value.get() - dropped_before == 20
+    backlog["bytes"] = 0  # it drains: the next update is replaced by one fresh snapshot
+    await layer.group_send(group, {"type": "feed.message", "group": group, "text": encode({"type": "game", "t": 3})})
+    assert json.loads(await communicator.receive_from())["type"] == "snapshot"
+    assert await communicator.receive_nothing(timeout=0.2)
+    await communicator.disconnect()
+
+
+def test_daphne_sockets_are_found_from_the_send_callable_and_frame_once():
+    from functools import partial
+
+    from widget.daphne_socket import DaphneSocket
+
+    class Factory:
+        prepared = 0
+
+        def prepareMessage(self, payload):
+            self.prepared += 1
+            return ("frame", payload)
+
+    class Transport:
+        dataBuffer, offset, _tempDataLen = b"x" * 100, 40, 7
+
+    class Protocol:
+        STATE_OPEN, state = 1, 1
+        transport, factory = Transport(), Factory()
+
+        def __init__(self):
+            self.sent = []
+
+        def sendPreparedMessage(self, prepared):
+            self.sent.append(prepared)
+
+    async def handle_reply(protocol, message):
+        return None
+
+    protocols = [Protocol(), Protocol()]
+    sockets = [DaphneSocket.from_send(partial(handle_reply, protocol)) for protocol in protocols]
+    assert sockets[0].backlog() == 67 and sockets[0].is_open()
+    event = {"text": '{"type":"game"}'}
+    for socket in sockets:
+        socket.send_prepared(event)
+    assert Protocol.factory.prepared == 1  # framed once, sent twice
+    assert protocols[0].sent == protocols[1].sent == [("frame", b'{"type":"game"}')]
+    assert DaphneSocket.from_send(lambda message: None) is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import resource
+import signal
 import subprocess
 import time
 
@@ -127,3 +128,62 @@ async def test_widgets_keep_streaming_when_postgresql_goes_away(cluster):
             with pytest.raises(Exception) as closed:
                 await asyncio.wait_for(newcomer.recv(), 10)
             assert getattr(closed.value, "rcvd", None) is not None and closed.value.rcvd.code == 1013
+
+
+RECORD_OPENS = """
+(() => {
+  const Native = window.WebSocket;
+  window.__opens = [];
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("open", () => window.__opens.push(Date.now()));
+    }
+  };
+})();
+"""
+
+
+@pytest.mark.services
+@pytest.mark.browser
+def test_viewers_of_a_restarted_web_process_come_back_spread_out_within_10_s(cluster):
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+
+    cluster.worker("worker")
+    web, port = cluster.web("web")
+    asyncio.run(wait_live(cluster))
+    viewers = 20
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 360, "height": 640})
+        context.add_init_script(RECORD_OPENS)
+        pages = []
+        for _ in range(viewers):
+            page = context.new_page()
+            page.goto(f"http://127.0.0.1:{port}/w/{cluster.widget_id}/")
+            pages.append(page)
+        for page in pages:
+            page.locator('.bw-status[data-state="live"]').wait_for(timeout=10000)
+        web.kill(signal.SIGKILL)
+        pages[0].locator('.bw-status[data-state="reconnecting"]').wait_for(timeout=5000)
+        time.sleep(1.0)
+        restarted_at = time.time() * 1000
+        cluster.web("web-again", port=port)
+        deadline = time.monotonic() + 12
+        reopened: list[float] = []
+        while time.monotonic() < deadline:
+            reopened = [page.evaluate("window.__opens[1] || 0") for page in pages]
+            if all(reopened):
+                break
+            time.sleep(0.25)
+        assert all(reopened), f"{reopened.count(0)} of {viewers} viewers did not come back"
+        assert max(reopened) - restarted_at < 10_000
+        spread = max(reopened) - min(reopened)
+        busiest = max(sum(1 for t in reopened if start <= t < start + 100) for start in reopened)
+        assert spread > 500, f"reconnects all within {spread:.0f} ms"
+        assert busiest < viewers / 2, f"{busiest} viewers reconnected within the same 100 ms"
+        for page in pages:
+            page.locator('.bw-status[data-state="live"]').wait_for(timeout=10000)
+        browser.close()

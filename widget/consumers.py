@@ -21,7 +21,7 @@ from feed import metrics
 from feed.present import STATUS_GROUP, encode, group_for_game, group_for_jackpot, group_for_names
 from feed.snapshot import read_snapshot
 from feed.store import get_store
-from widget.backpressure import pending_bytes
+from widget.daphne_socket import DaphneSocket
 from widget.fanout import local_fanout
 from widget.models import Widget
 
@@ -64,6 +64,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAVAILABLE)
             return
         await self.accept()
+        self.direct = DaphneSocket.from_send(self.base_send)
         if self.widget is None:
             # Accept first so the browser sees the code, not an anonymous handshake failure.
             await self.close(code=CLOSE_UNKNOWN_WIDGET)
@@ -154,7 +155,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             if now - self.last_jackpots < LITE_JACKPOT_INTERVAL:
                 return
             self.last_jackpots = now
-        backlog = pending_bytes(self.base_send)
+        backlog = self._backlog()
         if backlog is not None and backlog > MAX_BACKLOG_BYTES:
             self.behind = True
             metrics.MESSAGES_DROPPED.inc()
@@ -163,8 +164,15 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             self.behind = False
             await self.send_snapshot()  # the latest state replaces every dropped update
             return
-        # Straight to the server's send: this runs once per viewer per message.
-        await self.base_send({"type": "websocket.send", "text": event["text"]})
+        # This runs once per viewer per message: under daphne the frame is built once per
+        # process and written straight to each socket, like websockets.broadcast does.
+        if self.direct is not None and self.direct.is_open():
+            self.direct.send_prepared(event)
+        else:
+            await self.base_send({"type": "websocket.send", "text": event["text"]})
+
+    def _backlog(self) -> int | None:
+        return self.direct.backlog() if self.direct is not None else None
 
     async def resync(self) -> None:
         if not self.paused:
