@@ -100,9 +100,10 @@ def group_for_names(language: str) -> str:
     return f"feed-names-{language}"
 
 
-def group_for_jackpot(game_type: int, currency: str) -> str:
-    """One group per game type and currency: a viewer receives only the rows it shows."""
-    return f"feed-jackpot-{game_type}-{currency}"
+def group_for_jackpots(currency: str) -> str:
+    """One group per currency: a viewer gets the rows of its currency, all game types in
+    one message per poll (one burst to every viewer, not one per game type)."""
+    return f"feed-jackpots-{currency}"
 
 
 STATUS_GROUP = "feed-status"

@@ -24,7 +24,7 @@ from feed.present import (
     game_changes,
     game_view,
     group_for_game,
-    group_for_jackpot,
+    group_for_jackpots,
     group_for_names,
     jackpot_view,
     ms,
@@ -284,9 +284,11 @@ class FeedWorker:
         if changed:
             self.jackpots = views
             await self.store.set_many({"jackpots": list(views.values())})
+            by_currency: dict[str, list[dict[str, Any]]] = {}
             for row in changed:
-                group = group_for_jackpot(row["t"], row["currency"])
-                await self._broadcast(group, {"type": "jackpots", "rows": [row]}, "jackpots")
+                by_currency.setdefault(row["currency"], []).append(row)
+            for currency, rows in by_currency.items():
+                await self._broadcast(group_for_jackpots(currency), {"type": "jackpots", "rows": rows}, "jackpots")
 
     def current_status(self, now: float | None = None) -> str:
         now = now or time.time()

@@ -18,7 +18,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.db import DatabaseError
 
 from feed import metrics
-from feed.present import STATUS_GROUP, encode, group_for_game, group_for_jackpot, group_for_names
+from feed.present import STATUS_GROUP, encode, group_for_game, group_for_jackpots, group_for_names
 from feed.snapshot import read_snapshot
 from feed.store import get_store
 from widget.daphne_socket import DaphneSocket
@@ -88,7 +88,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
     async def _join(self) -> None:
         groups = [group_for_game(t) for t in self.game_types] + [group_for_names(self.language), STATUS_GROUP]
         if self.widget.show_jackpots:
-            groups += [group_for_jackpot(t, self.widget.currency) for t in self.game_types]
+            groups.append(group_for_jackpots(self.widget.currency))
         await local_fanout().join(groups, self)
         self.groups_joined = groups
 

@@ -144,7 +144,8 @@ const handlers = {
   jackpots(message) {
     for (const row of message.rows) state.jackpots.set(`${row.t}:${row.currency}`, row);
     renderJackpots();
-    tellHost("jackpot", { rows: message.rows });
+    const shown = message.rows.filter((row) => config.gameTypes.includes(row.t));
+    if (shown.length) tellHost("jackpot", { rows: shown });
   },
   names(message) {
     state.names = message.names;
