@@ -50,7 +50,19 @@ class RedisStore:
         loop_id = id(asyncio.get_running_loop())
         client = self._clients.get(loop_id)
         if client is None:
-            client = redis.from_url(self.url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=10)
+            from redis.asyncio.retry import Retry
+            from redis.backoff import ExponentialBackoff
+            from redis.exceptions import ConnectionError, TimeoutError
+
+            # After a Redis restart pooled connections are dead: retry on a fresh one.
+            client = redis.from_url(
+                self.url,
+                socket_timeout=2,
+                socket_connect_timeout=2,
+                health_check_interval=10,
+                retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
+                retry_on_error=[ConnectionError, TimeoutError],
+            )
             self._clients[loop_id] = client
         return client
 

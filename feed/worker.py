@@ -99,6 +99,7 @@ class FeedWorker:
         self._queue: asyncio.Queue | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._reconnects_counted = 0
+        self._store_down = False
 
     # -- the long-running loop ------------------------------------------------------------
 
@@ -207,7 +208,7 @@ class FeedWorker:
             if old is not None and "deadline" not in changes:
                 view["deadline"] = old["deadline"]  # keep the first deadline when only jitter changed
             self.games[game.game_type] = view
-            await self.store.set_many({f"game:{game.game_type}": view})
+            await self._save({f"game:{game.game_type}": view})
             message = {"type": "game", "t": game.game_type, "changes": changes, "tst": ms(info.sent_at.timestamp())}
             await self._broadcast(group_for_game(game.game_type), message, "game")
         if old is None or old["lastRoundId"] != view["lastRoundId"]:
@@ -242,7 +243,7 @@ class FeedWorker:
         history.insert(0, result)
         history.sort(key=lambda r: r["id"], reverse=True)
         self.results[game_type] = history[:RESULTS_KEPT]
-        await self.store.set_many({f"results:{game_type}": self.results[game_type]})
+        await self._save({f"results:{game_type}": self.results[game_type]})
         await self._broadcast(group_for_game(game_type), {"type": "result", "t": game_type, "result": result}, "result")
 
     # -- periodic work ----------------------------------------------------------------------------
@@ -268,7 +269,7 @@ class FeedWorker:
             if names != self.names.get(language):
                 self.names[language] = names
                 shown = {str(t): name for t, name in names.items()}
-                await self.store.set_many({f"names:{language}": shown})
+                await self._save({f"names:{language}": shown})
                 await self._broadcast(
                     group_for_names(language), {"type": "names", "lang": language, "names": shown}, "names"
                 )
@@ -283,7 +284,7 @@ class FeedWorker:
         changed = [view for key, view in views.items() if self.jackpots.get(key) != view]
         if changed:
             self.jackpots = views
-            await self.store.set_many({"jackpots": list(views.values())})
+            await self._save({"jackpots": list(views.values())})
             by_currency: dict[str, list[dict[str, Any]]] = {}
             for row in changed:
                 by_currency.setdefault(row["currency"], []).append(row)
@@ -319,17 +320,40 @@ class FeedWorker:
         updates: dict[str, Any] = {"health": health}
         if status != self.health.status:
             log.info("feed status: %s -> %s", self.health.status, status)
+            # Back to live after any gap: viewers may have missed changes and should resync.
+            resync = status == "live" and self.health.status != "starting"
             self.health.status = status
             updates["status"] = {"state": status, "since": ms(now)}
-            await self.store.set_many(updates)
-            await self._broadcast(STATUS_GROUP, {"type": "status", "state": status, "since": ms(now)}, "status")
+            await self._save(updates)
+            message = {"type": "status", "state": status, "since": ms(now), "resync": resync}
+            await self._broadcast(STATUS_GROUP, message, "status")
         else:
-            await self.store.set_many(updates)
+            await self._save(updates)
+
+    async def _save(self, items: dict[str, Any]) -> None:
+        """Write to the store; while it is down, log once and keep streaming."""
+        try:
+            await self.store.set_many(items)
+        except Exception as error:
+            if not self._store_down:
+                log.warning("state store unavailable (%s); snapshots will be stale", type(error).__name__)
+            self._store_down = True
+            return
+        if self._store_down:
+            log.info("state store reachable again")
+            self._store_down = False
+            # Republish the whole state and announce "live" again so viewers resync.
+            await self.store.set_many(
+                {f"game:{t}": view for t, view in self.games.items()}
+                | {f"results:{t}": rows for t, rows in self.results.items()}
+            )
+            self.health.status = "recovering"
 
     async def _broadcast(self, group: str, message: dict[str, Any], kind: str) -> None:
         try:
             event = {"type": "feed.message", "group": group, "text": encode(message), "sent": time.time()}
             await self.layer.group_send(group, event)
             metrics.BROADCASTS.labels(kind).inc()
-        except Exception as error:  # Redis down: the store still has it; viewers resync on reconnect
-            log.warning("broadcast to %s failed: %s", group, type(error).__name__)
+        except Exception as error:  # Redis down: the store keeps the state; viewers resync on "live"
+            if not self._store_down:
+                log.warning("broadcast to %s failed: %s", group, type(error).__name__)

@@ -99,6 +99,7 @@ class Cluster:
         self.sandbox.wait_for_output("controls:")
         self.sandbox_url = f"http://127.0.0.1:{self.sandbox_port}"
         self.manage("migrate", "--noinput")
+        self.manage("collectstatic", "--noinput", "--verbosity", "0")  # production static storage
         self.widget_id = (
             self.manage(
                 "shell", "-c", "from widget.demo import ensure_demo_widget; print(ensure_demo_widget([]).public_id)"

@@ -78,7 +78,7 @@ async def test_oversized_frames_and_floods_close_the_socket(widget):
     communicator = await connect(f"/ws/w/{widget.public_id}/")
     await communicator.receive_from()
     await communicator.send_to("x" * 5000)
-    assert (await communicator.receive_output())["code"] == 1009
+    assert (await communicator.receive_output())["code"] == 4413
     flooder = await connect(f"/ws/w/{widget.public_id}/")
     await flooder.receive_from()
     for _ in range(30):

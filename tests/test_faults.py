@@ -29,7 +29,7 @@ REDIS_START = [
 async def test_the_hub_refusing_for_20_s_shows_reconnecting_keeps_data_and_recovers():
     with Sandbox(seed=4, speed=4.0, ping_interval=1.0) as sandbox:
         async with RunningWorker(sandbox, reconnect_max=2.0) as running:
-            await running.receive(lambda m: m["type"] == "game")
+            await running.receive(lambda m: m["type"] == "status" and m["state"] == "live")
             kept = dict(await running.store.get_many(["game:3"]))
             await asyncio.to_thread(sandbox.refuse_connections, 20.0)
             await asyncio.to_thread(sandbox.drop_connections)
@@ -127,7 +127,7 @@ async def test_widgets_keep_streaming_when_postgresql_goes_away(cluster):
             await newcomer.recv() if False else None
             with pytest.raises(Exception) as closed:
                 await asyncio.wait_for(newcomer.recv(), 10)
-            assert getattr(closed.value, "rcvd", None) is not None and closed.value.rcvd.code == 1013
+            assert getattr(closed.value, "rcvd", None) is not None and closed.value.rcvd.code == 4503
 
 
 RECORD_OPENS = """

@@ -28,13 +28,14 @@ from widget.models import Widget
 log = logging.getLogger("widget.socket")
 
 CLOSE_UNKNOWN_WIDGET = 4404
-CLOSE_TOO_BIG = 1009
+# Application close codes live in 4000-4999 (autobahn refuses 1009 or 1013 from a server).
+CLOSE_TOO_BIG = 4413
 CLOSE_TOO_CHATTY = 4429
 MAX_CLIENT_FRAME = 1024
 CLIENT_MESSAGES_PER_SECOND = 2.0
 CLIENT_BURST = 10.0
 LITE_JACKPOT_INTERVAL = 30.0
-CLOSE_UNAVAILABLE = 1013  # "try again later": the database could not be reached
+CLOSE_UNAVAILABLE = 4503  # try again later: the database could not be reached
 # A viewer that stops reading (a stalled phone) gets no more updates once this much is
 # queued for it; when it drains, one fresh snapshot replaces everything it missed.
 MAX_BACKLOG_BYTES = 64 * 1024
@@ -102,7 +103,11 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             await self._leave()
 
     async def send_snapshot(self) -> None:
-        snapshot = await read_snapshot(get_store(), self.game_types, self.language, self.widget.currency)
+        try:
+            snapshot = await read_snapshot(get_store(), self.game_types, self.language, self.widget.currency)
+        except Exception as error:  # Redis away: keep the socket; the feed's next "live" resyncs
+            log.warning("snapshot unavailable: %s", type(error).__name__)
+            return
         await self.send(text_data=encode(snapshot))
         metrics.MESSAGES_SENT.inc()
 

@@ -152,11 +152,12 @@ const handlers = {
     renderAll();
   },
   status(message) {
-    const recovered = message.state === "live" && state.feed !== "live";
+    const recovered = message.resync || (message.state === "live" && state.feed !== "live");
     state.feed = message.state;
     renderStatus();
-    // Changes may have been missed while the feed was away: take a fresh snapshot.
-    if (recovered) send({ type: "resync" });
+    // Changes may have been missed while the feed was away: take a fresh snapshot, at a
+    // random moment within 2 s so that thousands of viewers do not all ask at once.
+    if (recovered) setTimeout(() => send({ type: "resync" }), Math.random() * 2000);
   },
 };
 
