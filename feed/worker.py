@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,6 +102,10 @@ class FeedWorker:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._reconnects_counted = 0
         self._store_down = False
+        # Every event carries (epoch, seq) per group so a web process can tell it missed one
+        # (a Redis restart drops pub/sub messages silently) and resync its viewers.
+        self.epoch = uuid.uuid4().hex[:12]
+        self._seq: dict[str, int] = defaultdict(int)
 
     # -- the long-running loop ------------------------------------------------------------
 
@@ -350,8 +356,16 @@ class FeedWorker:
             self.health.status = "recovering"
 
     async def _broadcast(self, group: str, message: dict[str, Any], kind: str) -> None:
+        self._seq[group] += 1  # counted even if the send fails: the gap is what tells web processes
+        event = {
+            "type": "feed.message",
+            "group": group,
+            "text": encode(message),
+            "sent": time.time(),
+            "epoch": self.epoch,
+            "seq": self._seq[group],
+        }
         try:
-            event = {"type": "feed.message", "group": group, "text": encode(message), "sent": time.time()}
             await self.layer.group_send(group, event)
             metrics.BROADCASTS.labels(kind).inc()
         except Exception as error:  # Redis down: the store keeps the state; viewers resync on "live"

@@ -74,6 +74,34 @@ async def test_pause_stops_updates_and_resume_resyncs(widget):
     await communicator.disconnect()
 
 
+async def test_a_gap_in_the_feed_sequence_resyncs_the_viewers_of_that_group(widget):
+    # Redis pub/sub drops what is published while a web process reconnects; the worker's
+    # per-group sequence numbers let the web process notice and send a fresh snapshot.
+    communicator = await connect(f"/ws/w/{widget.public_id}/")
+    await communicator.receive_from()
+    layer, group = get_channel_layer(), group_for_game(3)
+
+    async def publish(epoch: str, seq: int) -> None:
+        text = encode({"type": "game", "t": 3, "changes": {"round": seq}})
+        await layer.group_send(
+            group, {"type": "feed.message", "group": group, "text": text, "epoch": epoch, "seq": seq}
+        )
+
+    await publish("a", 1)
+    await publish("a", 2)
+    assert [json.loads(await communicator.receive_from())["type"] for _ in range(2)] == ["game", "game"]
+    await publish("a", 5)  # 3 and 4 were lost
+    assert json.loads(await communicator.receive_from())["type"] == "snapshot"
+    assert json.loads(await communicator.receive_from())["changes"] == {"round": 5}
+    await publish("a", 6)
+    assert json.loads(await communicator.receive_from())["type"] == "game"
+    await asyncio.sleep(2.1)  # resyncs are debounced per viewer
+    await publish("b", 1)  # a new worker took over
+    assert json.loads(await communicator.receive_from())["type"] == "snapshot"
+    assert json.loads(await communicator.receive_from())["type"] == "game"
+    await communicator.disconnect()
+
+
 async def test_oversized_frames_and_floods_close_the_socket(widget):
     communicator = await connect(f"/ws/w/{widget.public_id}/")
     await communicator.receive_from()

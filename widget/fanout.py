@@ -5,6 +5,11 @@ queue, a task wake-up and a dispatch per viewer per message. Here each web proce
 joins each group once, with one channel of its own, and hands every message to its
 local sockets in a plain loop: the channel layer (Redis pub/sub in scale-out) still
 carries messages between processes, one copy per process instead of one per viewer.
+
+Redis pub/sub drops whatever is published while a subscriber is reconnecting, and
+channels-redis hides the reconnect. The worker numbers its events per group
+(``epoch``, ``seq``); a gap or a new epoch means this process missed something, and
+the viewers of that group get a fresh snapshot.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from feed import metrics
 
 log = logging.getLogger("widget.fanout")
 
+RESYNC_DEBOUNCE = 2.0  # seconds
+
 
 class Member(Protocol):
     async def deliver(self, event: dict[str, Any]) -> None: ...
@@ -35,6 +42,8 @@ class LocalFanout:
         self.channel: str | None = None
         self.reader: asyncio.Task | None = None
         self.lock = asyncio.Lock()
+        self.positions: dict[str, tuple[str, int]] = {}  # group -> (epoch, seq) of its last event
+        self.resynced_at: dict[Member, float] = {}
 
     async def join(self, groups: list[str], member: Member) -> None:
         async with self.lock:
@@ -48,6 +57,7 @@ class LocalFanout:
 
     async def leave(self, groups: list[str], member: Member) -> None:
         async with self.lock:
+            self.resynced_at.pop(member, None)
             for group in groups:
                 members = self.members.get(group)
                 if members is None:
@@ -55,6 +65,7 @@ class LocalFanout:
                 members.discard(member)
                 if not members:
                     del self.members[group]
+                    self.positions.pop(group, None)
                     if self.channel is not None:
                         try:
                             await self.layer.group_discard(group, self.channel)
@@ -77,8 +88,12 @@ class LocalFanout:
             if failed:
                 # Messages may have been lost while the layer was away: every viewer resyncs.
                 failed = False
-                await self._everyone("resync")
-            members = list(self.members.get(event.get("group"), ()))
+                await self._resync(list({member for group in self.members.values() for member in group}))
+            group = event.get("group")
+            members = list(self.members.get(group, ()))
+            if self._missed_some(group, event):
+                log.info("missed feed messages on %s; resyncing %d viewers", group, len(members))
+                await self._resync(members)
             for member in members:
                 try:
                     await member.deliver(event)
@@ -89,13 +104,28 @@ class LocalFanout:
             if "sent" in event:
                 metrics.SEND_LAG.observe(max(0.0, time.time() - event["sent"]))
 
-    async def _everyone(self, method: str) -> None:
-        members = {member for group in self.members.values() for member in group}
+    def _missed_some(self, group: str | None, event: dict[str, Any]) -> bool:
+        """Record the event's position; True if events of this group were lost before it."""
+        epoch, seq = event.get("epoch"), event.get("seq")
+        if group is None or epoch is None or seq is None:
+            return False
+        previous = self.positions.get(group)
+        self.positions[group] = (epoch, seq)
+        if previous is None:
+            return False  # first event since this process joined the group
+        return previous[0] != epoch or seq != previous[1] + 1
+
+    async def _resync(self, members: list[Member]) -> None:
+        # A Redis restart opens a gap in every group at once: one snapshot per viewer is enough.
+        now = time.monotonic()
         for member in members:
+            if now - self.resynced_at.get(member, -RESYNC_DEBOUNCE) < RESYNC_DEBOUNCE:
+                continue
+            self.resynced_at[member] = now
             try:
-                await getattr(member, method)()
+                await member.resync()
             except Exception:
-                log.exception("widget socket %s failed", method)
+                log.exception("widget socket resync failed")
 
 
 _fanouts: dict[int, LocalFanout] = {}
