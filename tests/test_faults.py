@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
+import os
 import resource
 import signal
+import socket
 import subprocess
 import time
 
+import psutil
 import psycopg
 import pytest
 import redis as redis_sync
+import requests
 from websockets.asyncio.client import connect
 
 from betcore.sandbox import Sandbox
@@ -186,3 +191,101 @@ def test_viewers_of_a_restarted_web_process_come_back_spread_out_within_10_s(clu
         for page in pages:
             page.locator('.bw-status[data-state="live"]').wait_for(timeout=10000)
         browser.close()
+
+
+class StalledViewer:
+    """A widget socket from a phone that stopped reading: tiny receive buffer, never reads."""
+
+    def __init__(self, port: int, widget_id: str) -> None:
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        self.sock.connect(("127.0.0.1", port))
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall(
+            f"GET /ws/w/{widget_id}/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+            f"Origin: http://127.0.0.1:{port}\r\n\r\n".encode()
+        )
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += self.sock.recv(1)  # byte by byte: leave the frames after it unread
+        assert head.startswith(b"HTTP/1.1 101"), head
+        self.buffer = b""
+
+    def send_text(self, text: str) -> None:
+        payload, mask = text.encode(), os.urandom(4)
+        masked = bytes(byte ^ mask[i % 4] for i, byte in enumerate(payload))
+        self.sock.sendall(bytes([0x81, 0x80 | len(payload)]) + mask + masked)
+
+    def read_messages(self, seconds: float) -> list[dict]:
+        """Read for a while and decode every whole server frame (unmasked text frames)."""
+        self.sock.settimeout(0.2)
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                self.buffer += self.sock.recv(1 << 16)
+            except TimeoutError:
+                pass
+        messages = []
+        while len(self.buffer) >= 2:
+            length, start = self.buffer[1] & 0x7F, 2
+            if length == 126:
+                length, start = int.from_bytes(self.buffer[2:4]), 4
+            elif length == 127:
+                length, start = int.from_bytes(self.buffer[2:10]), 10
+            if len(self.buffer) < start + length:
+                break
+            assert self.buffer[0] == 0x81, "only whole text frames, in order"
+            messages.append(json.loads(self.buffer[start : start + length]))
+            self.buffer = self.buffer[start + length :]
+        return messages
+
+
+def scrape(port: int) -> dict[str, float]:
+    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    lines = (line.rsplit(" ", 1) for line in text.splitlines() if line and not line.startswith("#"))
+    return {name: float(value) for name, value in lines}
+
+
+def kernel_send_queues(port: int) -> list[int]:
+    """Bytes the kernel holds for each established connection of the web process (ss's Send-Q)."""
+    out = subprocess.run(["ss", "-tnH", "state", "established", f"( sport = :{port} )"], capture_output=True, text=True)
+    return [int(line.split()[1]) for line in out.stdout.splitlines() if line.strip()]
+
+
+@pytest.mark.services
+async def test_viewers_that_stop_reading_are_held_to_a_bounded_queue(cluster):
+    from widget.consumers import KERNEL_SEND_BUFFER, MAX_BACKLOG_BYTES
+
+    cluster.worker("worker")
+    web, port = cluster.web("web")
+    await wait_live(cluster)
+    process = psutil.Process(web.process.pid)
+    viewers = [StalledViewer(port, cluster.widget_id) for _ in range(10)]
+    rss_before = process.memory_info().rss
+    # Each asks for a snapshot as often as the protocol allows (2/s) and reads none of
+    # them, on top of the live updates: without limits the server would keep all of it.
+    started, peak, kernel_peak = time.monotonic(), 0.0, 0
+    while time.monotonic() - started < 35:
+        for viewer in viewers:
+            viewer.send_text('{"type":"resync"}')
+        await asyncio.sleep(0.52)
+        peak = max(peak, scrape(port)["feed_widget_queued_bytes"])
+        kernel_peak = max([kernel_peak, *kernel_send_queues(port)])
+    figures = scrape(port)
+    rss_growth = (process.memory_info().rss - rss_before) / 2**20
+    print(
+        f"stalled viewers: 10; queued in the web process at most {peak / 1024:.0f} KB in all; "
+        f"kernel send queue at most {kernel_peak / 1024:.0f} KB per socket; "
+        f"dropped {figures['feed_widget_messages_dropped_total']:.0f}; web RSS {rss_growth:+.1f} MB"
+    )
+    assert figures["feed_widget_messages_dropped_total"] > 0, "updates for stalled viewers are dropped"
+    assert peak <= len(viewers) * (MAX_BACKLOG_BYTES + 16 * 1024), "the limit plus at most one frame each"
+    assert kernel_peak <= 2 * KERNEL_SEND_BUFFER, "the kernel buffer is capped too"
+    assert rss_growth < 20
+    # A viewer that reads again gets whole frames in order, then a fresh snapshot and live updates.
+    messages = viewers[0].read_messages(10)
+    kinds = [message["type"] for message in messages]
+    assert "snapshot" in kinds and "game" in kinds[kinds.index("snapshot") :]
+    for viewer in viewers:
+        viewer.sock.close()

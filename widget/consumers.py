@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import weakref
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -39,6 +40,21 @@ CLOSE_UNAVAILABLE = 4503  # try again later: the database could not be reached
 # A viewer that stops reading (a stalled phone) gets no more updates once this much is
 # queued for it; when it drains, one fresh snapshot replaces everything it missed.
 MAX_BACKLOG_BYTES = 64 * 1024
+# And the kernel holds at most this much (Linux doubles it for bookkeeping) instead of
+# growing its buffer up to net.ipv4.tcp_wmem's maximum. A widget sends a few KB a
+# minute and a snapshot of a few KB, so even a 300 ms mobile link is not slowed by it.
+KERNEL_SEND_BUFFER = 32 * 1024
+
+# The daphne sockets of this process, for the queued-bytes gauge read at each scrape.
+OPEN_SOCKETS: weakref.WeakSet[DaphneSocket] = weakref.WeakSet()
+
+
+def queued_bytes() -> int:
+    """Bytes written to this process's widget sockets that the kernel has not taken yet."""
+    return sum(socket.backlog() or 0 for socket in list(OPEN_SOCKETS) if socket.is_open())
+
+
+metrics.QUEUED_BYTES.set_function(queued_bytes)
 
 
 @database_sync_to_async
@@ -66,6 +82,9 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             return
         await self.accept()
         self.direct = DaphneSocket.from_send(self.base_send)
+        if self.direct is not None:
+            self.direct.limit_kernel_buffer(KERNEL_SEND_BUFFER)
+            OPEN_SOCKETS.add(self.direct)
         if self.widget is None:
             # Accept first so the browser sees the code, not an anonymous handshake failure.
             await self.close(code=CLOSE_UNKNOWN_WIDGET)
@@ -98,11 +117,15 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         self.groups_joined = []
 
     async def disconnect(self, code: int) -> None:
+        if getattr(self, "direct", None) is not None:
+            OPEN_SOCKETS.discard(self.direct)
         if self.widget is not None:
             metrics.WIDGET_SOCKETS.dec()
             await self._leave()
 
     async def send_snapshot(self) -> None:
+        if self._stalled():
+            return  # a client asking for snapshots it does not read must not grow our buffers
         try:
             snapshot = await read_snapshot(get_store(), self.game_types, self.language, self.widget.currency)
         except Exception as error:  # Redis away: keep the socket; the feed's next "live" resyncs
@@ -160,10 +183,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             if now - self.last_jackpots < LITE_JACKPOT_INTERVAL:
                 return
             self.last_jackpots = now
-        backlog = self._backlog()
-        if backlog is not None and backlog > MAX_BACKLOG_BYTES:
-            self.behind = True
-            metrics.MESSAGES_DROPPED.inc()
+        if self._stalled():
             return
         if self.behind:
             self.behind = False
@@ -178,6 +198,15 @@ class WidgetConsumer(AsyncWebsocketConsumer):
 
     def _backlog(self) -> int | None:
         return self.direct.backlog() if self.direct is not None else None
+
+    def _stalled(self) -> bool:
+        """True (and the message counted as dropped) while too much is queued for this viewer."""
+        backlog = self._backlog()
+        if backlog is None or backlog <= MAX_BACKLOG_BYTES:
+            return False
+        self.behind = True
+        metrics.MESSAGES_DROPPED.inc()
+        return True
 
     async def resync(self) -> None:
         if not self.paused:
