@@ -14,6 +14,7 @@ Needs Redis and PostgreSQL on 127.0.0.1. Not part of the test suite.
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import platform
 import resource
@@ -46,50 +47,94 @@ def rss_mb(pids: list[int]) -> float:
     return sum(psutil.Process(pid).memory_info().rss for pid in pids) / 2**20
 
 
+class PythonLoader:
+    """bench/loader.py in a spawned process (the clients of the first runs; heavier per frame)."""
+
+    def __init__(self, urls: list[str], origins: dict[str, str], count: int, raw: bool) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.results, self.commands = context.Queue(), context.Queue()
+        self.process = context.Process(
+            target=loader_main, args=(urls, origins, count, raw, self.commands, self.results), daemon=True
+        )
+        self.process.start()
+        self.pids = [self.process.pid]
+
+    def ready(self) -> dict:
+        return self.results.get(timeout=600)
+
+    def command(self, word: str) -> None:
+        self.commands.put(word)
+
+    def result(self) -> dict:
+        result = self.results.get(timeout=600)
+        self.process.join(30)
+        return result
+
+
+class NodeLoader:
+    """bench/loader.js: the same clients on Node's ws, a few microseconds per frame."""
+
+    def __init__(self, urls: list[str], origins: dict[str, str], count: int, raw: bool) -> None:
+        spec = json.dumps({"urls": urls, "origins": origins, "count": count, "raw": raw})
+        self.process = subprocess.Popen(
+            ["node", str(ROOT / "bench" / "loader.js"), spec],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.pids = [self.process.pid]
+
+    def ready(self) -> dict:
+        return json.loads(self.process.stdout.readline() or '{"error": "loader exited", "connected": 0}')
+
+    def command(self, word: str) -> None:
+        self.process.stdin.write(word + "\n")
+        self.process.stdin.flush()
+
+    def result(self) -> dict:
+        result = json.loads(self.process.stdout.readline())
+        self.process.wait(30)
+        return result
+
+
+LOADERS = {"node": NodeLoader, "python": PythonLoader}
+
+
 def measure(
     urls: list[str],
     origins: dict[str, str],
     viewers: int,
-    loaders: int,
-    seconds: float,
+    options: argparse.Namespace,
     raw: bool,
     pids: dict[str, list[int]],
 ) -> dict:
-    context = multiprocessing.get_context("spawn")
-    results = context.Queue()
-    commands = [context.Queue() for _ in range(loaders)]
-    share = [viewers // loaders + (1 if i < viewers % loaders else 0) for i in range(loaders)]
+    share = [viewers // options.loaders + (1 if i < viewers % options.loaders else 0) for i in range(options.loaders)]
     rss_before = {name: rss_mb(p) for name, p in pids.items()}
-    procs = [
-        context.Process(target=loader_main, args=(urls, origins, count, raw, commands[i], results), daemon=True)
-        for i, count in enumerate(share)
-    ]
     started = time.monotonic()
-    for proc in procs:
-        proc.start()
-    for _ in procs:
-        ready = results.get(timeout=600)
+    loaders = [LOADERS[options.client](urls, origins, count, raw) for count in share]
+    for loader in loaders:
+        ready = loader.ready()
         if "error" in ready:
             raise RuntimeError(f"loader failed after {ready['connected']} connections: {ready['error']}")
     connect_seconds = time.monotonic() - started
     time.sleep(2)
     rss_idle = {name: rss_mb(p) for name, p in pids.items()}
-    processes = {name: [psutil.Process(pid) for pid in p] for name, p in pids.items()}
+    watched = {**pids, "loaders": [pid for loader in loaders for pid in loader.pids]}
+    processes = {name: [psutil.Process(pid) for pid in p] for name, p in watched.items()}
     for group in processes.values():
         for process in group:
             process.cpu_percent(None)
     window_start = time.time() * 1000
-    for queue in commands:
-        queue.put("measure")
-    time.sleep(seconds)
+    for loader in loaders:
+        loader.command("measure")
+    time.sleep(options.seconds)
     cpu = {name: sum(process.cpu_percent(None) for process in group) for name, group in processes.items()}
     rss_busy = {name: rss_mb(p) for name, p in pids.items()}
     window_end = time.time() * 1000
-    for queue in commands:
-        queue.put("stop")
-    parts = [results.get(timeout=600) for _ in procs]
-    for proc in procs:
-        proc.join(30)
+    for loader in loaders:
+        loader.command("stop")
+    parts = [loader.result() for loader in loaders]
     latencies = [lat for part in parts for lat in part["latencies"]]
     per_viewer = [set(map(tuple, keys)) for part in parts for keys in part["keys_per_viewer"]]
     inside = lambda key: window_start + EDGE_MS <= key[1] <= window_end - EDGE_MS  # noqa: E731
@@ -130,6 +175,7 @@ def main() -> None:
     parser.add_argument("--loaders", type=int, default=2, help="load-generator processes")
     parser.add_argument("--seconds", type=float, default=30.0, help="measurement window per run")
     parser.add_argument("--speed", type=float, default=1.0, help="sandbox simulation speed (cadence stays 500 ms)")
+    parser.add_argument("--client", choices=sorted(LOADERS), default="node", help="load-generator implementation")
     parser.add_argument("--skip-reference", action="store_true")
     options = parser.parse_args()
 
@@ -140,7 +186,7 @@ def main() -> None:
     print(f"machine: {platform.platform()}, {cores} cores, {memory:.0f} GiB, Python {python}")
     print(
         f"file descriptors: {hard}; window {options.seconds:.0f} s per run; "
-        f"{options.web} daphne + 1 worker; {options.loaders} loader processes\n"
+        f"{options.web} daphne + 1 worker; {options.loaders} {options.client} loader processes\n"
     )
     logdir = Path(tempfile.mkdtemp(prefix="bench-fanout-"))
     cluster = Cluster(logdir, speed=options.speed)
@@ -178,7 +224,7 @@ def main() -> None:
         print(lines[1])
         summary = []
         for viewers in options.viewers:
-            ours = measure(urls, origins, viewers, options.loaders, options.seconds, False, pids)
+            ours = measure(urls, origins, viewers, options, False, pids)
             lines.append(row("ours", ours))
             print(lines[-1], flush=True)
             per_1000 = (ours["rss_idle"]["web"] - ours["rss_before"]["web"]) / (viewers / 1000)
@@ -188,8 +234,7 @@ def main() -> None:
                     [ref_url],
                     {ref_url: "http://127.0.0.1"},
                     viewers,
-                    options.loaders,
-                    options.seconds,
+                    options,
                     True,
                     {"relay": [reference.pid]},
                 )

@@ -61,7 +61,8 @@ async def main() -> None:
     sandbox, port, *types = sys.argv[1:]
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    async with serve(handler, "127.0.0.1", int(port), ping_interval=None, max_queue=None):
+    # No permessage-deflate: compressing per connection would make the reference slower than a floor.
+    async with serve(handler, "127.0.0.1", int(port), ping_interval=None, max_queue=None, compression=None):
         print("reference relay ready", flush=True)
         await relay(sandbox, [int(t) for t in types])
 
