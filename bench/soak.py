@@ -9,7 +9,6 @@ from the first sample (after all sockets are connected) to the last.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import resource
 import sys
 import tempfile
@@ -19,8 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.fanout import rss_mb  # noqa: E402
-from bench.loader import loader_main  # noqa: E402
+from bench.fanout import LOADERS, rss_mb  # noqa: E402
 from tests.processes import Cluster  # noqa: E402
 
 
@@ -29,6 +27,7 @@ def main() -> None:
     parser.add_argument("--viewers", type=int, default=1000)
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--web", type=int, default=2)
+    parser.add_argument("--client", choices=sorted(LOADERS), default="node")
     options = parser.parse_args()
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -40,14 +39,11 @@ def main() -> None:
         urls = [f"ws://127.0.0.1:{port}/ws/w/{cluster.widget_id}/" for _, port in webs]
         origins = {url: f"http://127.0.0.1:{port}" for url, (_, port) in zip(urls, webs, strict=True)}
         pids = {"web": [proc.process.pid for proc, _ in webs], "worker": [worker.process.pid]}
-        context = multiprocessing.get_context("spawn")
-        results, commands = context.Queue(), context.Queue()
-        loader = context.Process(target=loader_main, args=(urls, origins, options.viewers, False, commands, results))
-        loader.start()
-        ready = results.get(timeout=600)
+        loader = LOADERS[options.client](urls, origins, options.viewers, False)
+        ready = loader.ready()
         if "error" in ready:
             raise RuntimeError(ready["error"])
-        commands.put("measure")
+        loader.command("measure")
         samples = []
         print("| minute | web RSS MB | worker RSS MB |\n|---|---|---|")
         end = time.monotonic() + options.minutes * 60
@@ -59,15 +55,14 @@ def main() -> None:
             if time.monotonic() >= end:
                 break
             time.sleep(min(30, max(0.1, end - time.monotonic())))
-        commands.put("stop")
-        summary = results.get(timeout=600)
+        loader.command("stop")
+        summary = loader.result()
         first, last = samples[0], samples[-1]
         print(
             f"\n{options.viewers:,} viewers for {options.minutes:g} min: web RSS {first[0]:.0f} -> {last[0]:.0f} MB "
             f"({(last[0] / first[0] - 1) * 100:+.1f}%), worker {first[1]:.0f} -> {last[1]:.0f} MB "
-            f"({(last[1] / first[1] - 1) * 100:+.1f}%); {summary['messages']:,} messages received"
+            f"({(last[1] / first[1] - 1) * 100:+.1f}%); {len(summary['latencies']):,} game messages received"
         )
-        loader.join(30)
     finally:
         cluster.close()
 
