@@ -37,8 +37,8 @@ format: $(VENV)/.installed ## Fix lint and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-audit: $(VENV)/.installed ## Audit pinned dependencies for known vulnerabilities
-	$(VENV)/bin/pip-audit -r requirements.txt
+audit: $(VENV)/.installed ## Audit pinned dependencies for known vulnerabilities (fails on any)
+	$(PY) scripts/audit_dependencies.py requirements.txt
 
 messages: $(VENV)/.installed ## Re-extract and compile translations (needs GNU gettext)
 	$(PY) manage.py makemessages -l ru -l es -l pt -l tr --ignore=.venv --ignore=node_modules

@@ -176,6 +176,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0, help="measurement window per run")
     parser.add_argument("--speed", type=float, default=1.0, help="sandbox simulation speed (cadence stays 500 ms)")
     parser.add_argument("--client", choices=sorted(LOADERS), default="node", help="load-generator implementation")
+    parser.add_argument("--layer", choices=["pubsub", "core"], default="pubsub", help="channels-redis layer")
     parser.add_argument("--skip-reference", action="store_true")
     options = parser.parse_args()
 
@@ -186,10 +187,12 @@ def main() -> None:
     print(f"machine: {platform.platform()}, {cores} cores, {memory:.0f} GiB, Python {python}")
     print(
         f"file descriptors: {hard}; window {options.seconds:.0f} s per run; "
-        f"{options.web} daphne + 1 worker; {options.loaders} {options.client} loader processes\n"
+        f"{options.web} daphne + 1 worker; {options.layer} channel layer; "
+        f"{options.loaders} {options.client} loader processes\n"
     )
     logdir = Path(tempfile.mkdtemp(prefix="bench-fanout-"))
-    cluster = Cluster(logdir, speed=options.speed)
+    settings = {"core": {"DJANGO_SETTINGS_MODULE": "bench.core_layer_settings"}}.get(options.layer, {})
+    cluster = Cluster(logdir, speed=options.speed, env=settings)
     reference = None
     try:
         worker = cluster.worker("worker")
@@ -225,7 +228,7 @@ def main() -> None:
         summary = []
         for viewers in options.viewers:
             ours = measure(urls, origins, viewers, options, False, pids)
-            lines.append(row("ours", ours))
+            lines.append(row("ours" if options.layer == "pubsub" else "ours, core layer", ours))
             print(lines[-1], flush=True)
             per_1000 = (ours["rss_idle"]["web"] - ours["rss_before"]["web"]) / (viewers / 1000)
             result = {"n": viewers, "ours": ours, "idle_mb_per_1000": per_1000}

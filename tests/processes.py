@@ -66,8 +66,11 @@ class Proc:
 class Cluster:
     """Sandbox + database + Redis + any number of workers and web processes."""
 
-    def __init__(self, logdir: Path, database: str = "postgres", speed: float = 4.0) -> None:
+    def __init__(
+        self, logdir: Path, database: str = "postgres", speed: float = 4.0, env: dict[str, str] | None = None
+    ) -> None:
         self.logdir = logdir
+        self.extra_env = env or {}
         self.procs: list[Proc] = []
         self.redis = redis.Redis.from_url(REDIS_URL)
         self.redis.flushdb()
@@ -125,6 +128,7 @@ class Cluster:
             "BETCORE_PARTNER_CLIENT_ID": "1",
             "BETCORE_SECRET": "sandbox-secret",
             "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
             **extra,
         }
 
