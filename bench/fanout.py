@@ -43,6 +43,11 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def redis_pids() -> list[int]:
+    """The Redis server on 127.0.0.1:6379, so the channel layer's cost there is counted too."""
+    return [p.pid for p in psutil.process_iter(["name"]) if p.info["name"] == "redis-server"][:1]
+
+
 def rss_mb(pids: list[int]) -> float:
     return sum(psutil.Process(pid).memory_info().rss for pid in pids) / 2**20
 
@@ -202,7 +207,7 @@ def main() -> None:
             time.sleep(0.2)
         urls = [f"ws://127.0.0.1:{port}/ws/w/{cluster.widget_id}/" for _, port in webs]
         origins = {url: f"http://127.0.0.1:{port}" for url, (_, port) in zip(urls, webs, strict=True)}
-        pids = {"web": [proc.process.pid for proc, _ in webs], "worker": [worker.process.pid]}
+        pids = {"web": [proc.process.pid for proc, _ in webs], "worker": [worker.process.pid], "redis": redis_pids()}
         game_types = ["3", "1", "2", "5"]
         if not options.skip_reference:
             ref_port = free_port()

@@ -101,7 +101,11 @@ async def test_a_redis_restart_is_survived_by_worker_web_and_viewers(cluster):
             redis_sync.Redis(port=6379).shutdown(nosave=True)
         except redis_sync.ConnectionError:
             pass  # the server closes the connection as it goes
-        await asyncio.sleep(2)
+        await asyncio.sleep(1)
+        # A viewer arriving meanwhile still gets the frame, marked "reconnecting".
+        page = await asyncio.to_thread(requests.get, f"http://127.0.0.1:{port}/w/{cluster.widget_id}/", timeout=10)
+        assert page.status_code == 200 and 'data-state="reconnecting"' in page.text
+        await asyncio.sleep(1)
         subprocess.run(REDIS_START, check=True)
         # Whatever was published while the web process resubscribed is lost; the gap in the
         # worker's sequence (or its new epoch after it takes the lock again) brings a snapshot
@@ -127,6 +131,8 @@ async def test_widgets_keep_streaming_when_postgresql_goes_away(cluster):
             message = json.loads(await asyncio.wait_for(socket.recv(), 8))
             games += message["type"] == "game"
         assert games >= 2, "the feed keeps streaming to connected widgets"
+        page = await asyncio.to_thread(requests.get, f"http://127.0.0.1:{port}/w/{cluster.widget_id}/", timeout=10)
+        assert page.status_code == 503 and page.headers["Refresh"] == "5", "a new viewer's iframe retries by itself"
         async with connect(url, origin=f"http://127.0.0.1:{port}") as newcomer:
             await newcomer.recv() if False else None
             with pytest.raises(Exception) as closed:

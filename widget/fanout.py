@@ -48,7 +48,9 @@ class LocalFanout:
     async def join(self, groups: list[str], member: Member) -> None:
         async with self.lock:
             if self.channel is None:
-                self.channel = await self.layer.new_channel("widgets.")
+                # The default prefix: the core Redis layer receives all of a process's
+                # channels with one BZPOPMIN on that prefix, and starves any other.
+                self.channel = await self.layer.new_channel()
                 self.reader = asyncio.create_task(self._read(), name="widget-fanout")
             for group in groups:
                 if not self.members[group]:

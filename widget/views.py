@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.http.request import validate_host
 from django.shortcuts import render
@@ -14,7 +16,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
 from feed.snapshot import read_snapshot
-from feed.store import get_store
+from feed.store import MemoryStore, get_store
 from widget.consumers import load_widget
 from widget.csp import widget_policy
 from widget.labels import widget_labels
@@ -22,6 +24,21 @@ from widget.models import Widget
 from widget.validators import parse_origins
 
 SCHEMES = ("light", "dark", "auto")
+RETRY_SECONDS = 5
+
+log = logging.getLogger("widget.page")
+
+
+def _unavailable() -> HttpResponse:
+    """The database is away: a plain 503 that the iframe reloads by itself (Refresh header)."""
+    response = HttpResponse(
+        "The live feed is temporarily unavailable; retrying…", status=503, content_type="text/plain; charset=utf-8"
+    )
+    response["Retry-After"] = str(RETRY_SECONDS)
+    response["Refresh"] = str(RETRY_SECONDS)
+    response["Content-Security-Policy"] = "default-src 'none'"
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _choice(request: HttpRequest, name: str, allowed: tuple[str, ...] | list[str], default: str) -> str:
@@ -32,12 +49,20 @@ def _choice(request: HttpRequest, name: str, allowed: tuple[str, ...] | list[str
 @require_GET
 @xframe_options_exempt  # framing is governed by the per-widget CSP frame-ancestors instead
 async def widget_page(request: HttpRequest, public_id: str) -> HttpResponse:
-    widget = await load_widget(public_id)
+    try:
+        widget = await load_widget(public_id)
+    except DatabaseError:
+        log.warning("widget page: database unavailable")
+        return _unavailable()
     if widget is None:
         raise Http404("No such widget")
     language = _choice(request, "lang", [code for code, _ in settings.LANGUAGES], widget.language)
     scheme = _choice(request, "scheme", SCHEMES, widget.theme.scheme)
-    snapshot = await read_snapshot(get_store(), widget.game_type_list(), language, widget.currency)
+    try:
+        snapshot = await read_snapshot(get_store(), widget.game_type_list(), language, widget.currency)
+    except Exception as error:  # Redis away: paint the frame empty ("reconnecting"); the socket fills it in
+        log.warning("widget page: state store unavailable (%s)", type(error).__name__)
+        snapshot = await read_snapshot(MemoryStore(), widget.game_type_list(), language, widget.currency)
     with translation.override(language):
         labels = widget_labels()
         response = render(
