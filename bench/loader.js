@@ -45,12 +45,14 @@ function record(viewer, now, text) {
     }
     return;
   }
-  const message = JSON.parse(text);
-  if (message.type !== "game") return;
-  const sent = sentMs(message.tst);
-  if (sent === null) return;
-  viewer.latencies.push(now - sent);
-  viewer.keys.add(message.t + "|" + sent);
+  const data = JSON.parse(text); // one message, or an array of those of the same tick
+  for (const message of Array.isArray(data) ? data : [data]) {
+    if (message.type !== "game") continue;
+    const sent = sentMs(message.tst);
+    if (sent === null) continue;
+    viewer.latencies.push(now - sent);
+    viewer.keys.add(message.t + "|" + sent);
+  }
 }
 
 function open(index, attempt, done) {

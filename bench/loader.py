@@ -46,7 +46,8 @@ def parse(frame: str, raw: bool) -> list[dict]:
                 if record.get("type") == 1:
                     records.append(record["arguments"][0])
         return records
-    return [json.loads(frame)]
+    data = json.loads(frame)  # one message, or an array of those of the same tick
+    return data if isinstance(data, list) else [data]
 
 
 async def run_viewer(url: str, origin: str, raw: bool, viewer: Viewer, state: dict) -> None:

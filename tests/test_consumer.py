@@ -8,6 +8,7 @@ from channels.testing import WebsocketCommunicator
 from feed.present import encode, group_for_game
 from feed.store import get_store
 from feedsite.asgi import application
+from tests.frames import MessageReader, messages_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -83,22 +84,22 @@ async def test_a_gap_in_the_feed_sequence_resyncs_the_viewers_of_that_group(widg
 
     async def publish(epoch: str, seq: int) -> None:
         text = encode({"type": "game", "t": 3, "changes": {"round": seq}})
-        await layer.group_send(
-            group, {"type": "feed.message", "group": group, "text": text, "epoch": epoch, "seq": seq}
-        )
+        event = {"type": "feed.message", "group": group, "text": text, "epoch": epoch, "seq": seq}
+        await layer.group_send(group, event)
 
+    reader = MessageReader(communicator.receive_from)
     await publish("a", 1)
     await publish("a", 2)
-    assert [json.loads(await communicator.receive_from())["type"] for _ in range(2)] == ["game", "game"]
+    assert [(await reader.next())["type"] for _ in range(2)] == ["game", "game"]
     await publish("a", 5)  # 3 and 4 were lost
-    assert json.loads(await communicator.receive_from())["type"] == "snapshot"
-    assert json.loads(await communicator.receive_from())["changes"] == {"round": 5}
+    assert (await reader.next())["type"] == "snapshot"
+    assert (await reader.next())["changes"] == {"round": 5}
     await publish("a", 6)
-    assert json.loads(await communicator.receive_from())["type"] == "game"
+    assert (await reader.next())["type"] == "game"
     await asyncio.sleep(2.1)  # resyncs are debounced per viewer
     await publish("b", 1)  # a new worker took over
-    assert json.loads(await communicator.receive_from())["type"] == "snapshot"
-    assert json.loads(await communicator.receive_from())["type"] == "game"
+    assert (await reader.next())["type"] == "snapshot"
+    assert (await reader.next())["type"] == "game"
     await communicator.disconnect()
 
 
@@ -225,3 +226,42 @@ def test_an_idle_socket_gets_the_frame_at_once_and_a_full_one_through_twisted_in
             break
     assert received + transport.written[0] == frame
     server.close(), client.close()
+
+
+async def test_messages_that_arrive_together_go_out_as_one_frame_shared_by_viewers_of_the_same_games():
+    from channels.layers import InMemoryChannelLayer
+
+    from widget.fanout import LocalFanout
+
+    class Viewer:
+        def __init__(self, busy: float = 0.0) -> None:
+            self.frames: list[dict] = []
+            self.busy = busy
+
+        async def deliver(self, event: dict) -> None:
+            self.frames.append(event)
+            await asyncio.sleep(self.busy)  # a slow first write keeps the sender busy
+
+        async def resync(self) -> None:
+            raise AssertionError("no gap, no resync")
+
+    def event(group: str, seq: int) -> dict:
+        return {"type": "feed.message", "group": group, "text": encode({"type": "game", "seq": seq})}
+
+    layer = InMemoryChannelLayer()
+    fanout = LocalFanout(layer)
+    both, other, only_3 = Viewer(busy=0.1), Viewer(), Viewer()
+    await fanout.join(["g3", "g5"], both)
+    await fanout.join(["g3", "g5"], other)
+    await fanout.join(["g3"], only_3)
+    await layer.group_send("g3", event("g3", 1))
+    await asyncio.sleep(0.02)  # the sender is now busy with message 1
+    for seq, group in [(2, "g5"), (3, "g3"), (4, "g5")]:
+        await layer.group_send(group, event(group, seq))
+    await asyncio.sleep(0.3)
+    seqs = lambda frame: [m["seq"] for m in messages_in(frame["text"])]  # noqa: E731
+    assert [seqs(frame) for frame in both.frames] == [[1], [2, 3, 4]]  # in order, one write for three
+    assert both.frames[1] is other.frames[1]  # built once for every viewer of the same games
+    assert [seqs(frame) for frame in only_3.frames] == [[1], [3]]
+    assert only_3.frames[1] is not both.frames[1]
+    fanout.reader.cancel(), fanout.sender.cancel()

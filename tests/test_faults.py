@@ -20,6 +20,7 @@ import requests
 from websockets.asyncio.client import connect
 
 from betcore.sandbox import Sandbox
+from tests.frames import messages_in
 from tests.processes import POSTGRES_ADMIN, Cluster
 from tests.test_worker import RunningWorker
 
@@ -76,9 +77,10 @@ def cluster(tmp_path):
 async def read_until(socket, predicate, timeout: float) -> dict:
     deadline = time.monotonic() + timeout
     while True:
-        message = json.loads(await asyncio.wait_for(socket.recv(), max(0.01, deadline - time.monotonic())))
-        if predicate(message):
-            return message
+        frame = await asyncio.wait_for(socket.recv(), max(0.01, deadline - time.monotonic()))
+        for message in messages_in(frame):
+            if predicate(message):
+                return message
 
 
 async def wait_live(cluster: Cluster) -> None:
@@ -128,8 +130,8 @@ async def test_widgets_keep_streaming_when_postgresql_goes_away(cluster):
         started = time.monotonic()
         games = 0
         while time.monotonic() - started < 8:
-            message = json.loads(await asyncio.wait_for(socket.recv(), 8))
-            games += message["type"] == "game"
+            frame = await asyncio.wait_for(socket.recv(), 8)
+            games += sum(message["type"] == "game" for message in messages_in(frame))
         assert games >= 2, "the feed keeps streaming to connected widgets"
         page = await asyncio.to_thread(requests.get, f"http://127.0.0.1:{port}/w/{cluster.widget_id}/", timeout=10)
         assert page.status_code == 503 and page.headers["Refresh"] == "5", "a new viewer's iframe retries by itself"
@@ -242,7 +244,7 @@ class StalledViewer:
             if len(self.buffer) < start + length:
                 break
             assert self.buffer[0] == 0x81, "only whole text frames, in order"
-            messages.append(json.loads(self.buffer[start : start + length]))
+            messages.extend(messages_in(self.buffer[start : start + length]))
             self.buffer = self.buffer[start + length :]
         return messages
 

@@ -10,6 +10,7 @@ import pytest
 from channels_redis.pubsub import RedisPubSubChannelLayer
 from websockets.asyncio.client import connect
 
+from tests.frames import messages_in
 from tests.processes import REDIS_URL, Cluster
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
@@ -74,7 +75,7 @@ async def test_two_web_processes_give_their_viewers_the_same_snapshot_and_change
             messages = []
             while time.monotonic() < end:
                 try:
-                    messages.append(json.loads(await asyncio.wait_for(socket.recv(), end - time.monotonic())))
+                    messages.extend(messages_in(await asyncio.wait_for(socket.recv(), end - time.monotonic())))
                 except TimeoutError:
                     break
             return snapshot, messages

@@ -178,6 +178,10 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         """A feed message from the local fan-out: already serialized, sent as it is."""
         if self.paused:
             return
+        if self.lite and "parts" in event:  # Save-Data filters jackpots message by message
+            for part in event["parts"]:
+                await self.deliver(part)
+            return
         if self.lite and event["text"].startswith('{"type":"jackpots"'):
             now = time.monotonic()
             if now - self.last_jackpots < LITE_JACKPOT_INTERVAL:

@@ -10,6 +10,11 @@ Redis pub/sub drops whatever is published while a subscriber is reconnecting, an
 channels-redis hides the reconnect. The worker numbers its events per group
 (``epoch``, ``seq``); a gap or a new epoch means this process missed something, and
 the viewers of that group get a fresh snapshot.
+
+The hub sends every game in the same 500 ms tick, so several messages reach a process
+together. Reading and sending are separate tasks: whatever arrived while the sender was
+busy goes out as one frame per viewer (a JSON array of messages), built once for all
+the viewers that watch the same subset, instead of one socket write per message.
 """
 
 from __future__ import annotations
@@ -41,6 +46,10 @@ class LocalFanout:
         self.members: dict[str, set[Member]] = defaultdict(set)
         self.channel: str | None = None
         self.reader: asyncio.Task | None = None
+        self.sender: asyncio.Task | None = None
+        self.pending: list[dict[str, Any]] = []
+        self.arrived = asyncio.Event()
+        self.layer_failed = False
         self.lock = asyncio.Lock()
         self.positions: dict[str, tuple[str, int]] = {}  # group -> (epoch, seq) of its last event
         self.resynced_at: dict[Member, float] = {}
@@ -51,7 +60,8 @@ class LocalFanout:
                 # The default prefix: the core Redis layer receives all of a process's
                 # channels with one BZPOPMIN on that prefix, and starves any other.
                 self.channel = await self.layer.new_channel()
-                self.reader = asyncio.create_task(self._read(), name="widget-fanout")
+                self.reader = asyncio.create_task(self._read(), name="widget-fanout-read")
+                self.sender = asyncio.create_task(self._send(), name="widget-fanout-send")
             for group in groups:
                 if not self.members[group]:
                     await self.layer.group_add(group, self.channel)
@@ -88,23 +98,63 @@ class LocalFanout:
                 await asyncio.sleep(0.5)
                 continue
             if failed:
-                # Messages may have been lost while the layer was away: every viewer resyncs.
                 failed = False
-                await self._resync(list({member for group in self.members.values() for member in group}))
+                self.layer_failed = True  # messages may have been lost: every viewer resyncs
+            self.pending.append(event)
+            self.arrived.set()
+
+    async def _send(self) -> None:
+        while True:
+            await self.arrived.wait()
+            await asyncio.sleep(0)  # let the reader take what else has arrived in this tick
+            self.arrived.clear()
+            batch, self.pending = self.pending, []
+            try:
+                await self._dispatch(batch)
+            except Exception:
+                log.exception("widget fan-out failed for a batch of %d messages", len(batch))
+
+    async def _dispatch(self, batch: list[dict[str, Any]]) -> None:
+        if self.layer_failed:
+            self.layer_failed = False
+            await self._resync(list({member for group in self.members.values() for member in group}))
+        for event in batch:
             group = event.get("group")
-            members = list(self.members.get(group, ()))
             if self._missed_some(group, event):
+                members = list(self.members.get(group, ()))
                 log.info("missed feed messages on %s; resyncing %d viewers", group, len(members))
                 await self._resync(members)
-            for member in members:
-                try:
-                    await member.deliver(event)
-                except Exception:
-                    log.exception("delivering to a widget socket failed")
-            # Counted once per message, not per viewer: the loop above is the hot path.
-            metrics.MESSAGES_SENT.inc(len(members))
+        frames = self._frames(batch)
+        for member, frame in frames:
+            try:
+                await member.deliver(frame)
+            except Exception:
+                log.exception("delivering to a widget socket failed")
+        # Counted once per batch, not per viewer: the loop above is the hot path.
+        metrics.MESSAGES_SENT.inc(len(frames))
+        now = time.time()
+        for event in batch:
             if "sent" in event:
-                metrics.SEND_LAG.observe(max(0.0, time.time() - event["sent"]))
+                metrics.SEND_LAG.observe(max(0.0, now - event["sent"]))
+
+    def _frames(self, batch: list[dict[str, Any]]) -> list[tuple[Member, dict[str, Any]]]:
+        """Each viewer's frame for this batch; viewers that watch the same subset share one."""
+        if len(batch) == 1:
+            event = batch[0]
+            return [(member, event) for member in self.members.get(event.get("group"), ())]
+        picked: dict[Member, list[int]] = {}
+        for index, event in enumerate(batch):
+            for member in self.members.get(event.get("group"), ()):
+                picked.setdefault(member, []).append(index)
+        shared: dict[tuple[int, ...], dict[str, Any]] = {}
+        frames = []
+        for member, indexes in picked.items():
+            key = tuple(indexes)
+            frame = shared.get(key)
+            if frame is None:
+                frame = shared[key] = combine([batch[index] for index in indexes])
+            frames.append((member, frame))
+        return frames
 
     def _missed_some(self, group: str | None, event: dict[str, Any]) -> bool:
         """Record the event's position; True if events of this group were lost before it."""
@@ -128,6 +178,14 @@ class LocalFanout:
                 await member.resync()
             except Exception:
                 log.exception("widget socket resync failed")
+
+
+def combine(events: list[dict[str, Any]]) -> dict[str, Any]:
+    """One event as it is; several as one frame holding a JSON array of their messages."""
+    if len(events) == 1:
+        return events[0]
+    text = "[" + ",".join(event["text"] for event in events) + "]"
+    return {"type": "feed.message", "text": text, "parts": events}
 
 
 _fanouts: dict[int, LocalFanout] = {}

@@ -202,14 +202,17 @@ function connect() {
     renderStatus();
   });
   socket.addEventListener("message", (event) => {
-    let message;
+    let data;
     try {
-      message = JSON.parse(event.data);
+      data = JSON.parse(event.data);
     } catch {
       return;
     }
-    const handler = message && handlers[message.type];
-    if (handler) handler(message);
+    // A frame is one message or, when several changed in the same tick, an array of them.
+    for (const message of Array.isArray(data) ? data : [data]) {
+      const handler = message && handlers[message.type];
+      if (handler) handler(message);
+    }
   });
   socket.addEventListener("close", (event) => {
     socketOpen = false;
