@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import psutil
+import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -46,6 +47,27 @@ def percentile(values: list[float], q: float) -> float:
 def redis_pids() -> list[int]:
     """The Redis server on 127.0.0.1:6379, so the channel layer's cost there is counted too."""
     return [p.pid for p in psutil.process_iter(["name"]) if p.info["name"] == "redis-server"][:1]
+
+
+def gc_pauses(metrics_urls: list[str]) -> tuple[float, float, float]:
+    """Full (generation 2) collections of the web processes: count, total seconds, longest bucket bound."""
+    count = total = longest = 0.0
+    for url in metrics_urls:
+        previous = 0.0
+        for line in requests.get(url, timeout=5).text.splitlines():
+            if not line.startswith("python_gc_pause_seconds") or 'generation="2"' not in line:
+                continue
+            name, value = line.rsplit(" ", 1)
+            if name.startswith("python_gc_pause_seconds_count"):
+                count += float(value)
+            elif name.startswith("python_gc_pause_seconds_sum"):
+                total += float(value)
+            elif 'le="' in name and float(value) > previous:
+                bound = name.split('le="')[1].split('"')[0]
+                if bound != "+Inf":
+                    longest = max(longest, float(bound))
+                previous = float(value)
+    return count, total, longest
 
 
 def rss_mb(pids: list[int]) -> float:
@@ -113,6 +135,7 @@ def measure(
     options: argparse.Namespace,
     raw: bool,
     pids: dict[str, list[int]],
+    metrics_urls: list[str] | None = None,
 ) -> dict:
     share = [viewers // options.loaders + (1 if i < viewers % options.loaders else 0) for i in range(options.loaders)]
     rss_before = {name: rss_mb(p) for name, p in pids.items()}
@@ -130,6 +153,7 @@ def measure(
     for group in processes.values():
         for process in group:
             process.cpu_percent(None)
+    gc_before = gc_pauses(metrics_urls) if metrics_urls else None
     window_start = time.time() * 1000
     for loader in loaders:
         loader.command("measure")
@@ -137,6 +161,7 @@ def measure(
     cpu = {name: sum(process.cpu_percent(None) for process in group) for name, group in processes.items()}
     rss_busy = {name: rss_mb(p) for name, p in pids.items()}
     window_end = time.time() * 1000
+    gc_after = gc_pauses(metrics_urls) if metrics_urls else None
     for loader in loaders:
         loader.command("stop")
     parts = [loader.result() for loader in loaders]
@@ -161,6 +186,7 @@ def measure(
         "rss_before": rss_before,
         "rss_idle": rss_idle,
         "rss_busy": rss_busy,
+        "gc": (gc_after[0] - gc_before[0], gc_after[1] - gc_before[1], gc_after[2]) if gc_before else None,
     }
 
 
@@ -232,7 +258,8 @@ def main() -> None:
         print(lines[1])
         summary = []
         for viewers in options.viewers:
-            ours = measure(urls, origins, viewers, options, False, pids)
+            metrics_urls = [f"http://127.0.0.1:{port}/metrics" for _, port in webs]
+            ours = measure(urls, origins, viewers, options, False, pids, metrics_urls)
             lines.append(row("ours" if options.layer == "pubsub" else "ours, core layer", ours))
             print(lines[-1], flush=True)
             per_1000 = (ours["rss_idle"]["web"] - ours["rss_before"]["web"]) / (viewers / 1000)
@@ -254,6 +281,10 @@ def main() -> None:
         for result in summary:
             ours = result["ours"]
             text = f"N={result['n']:,}: web RSS per 1,000 idle viewers {result['idle_mb_per_1000']:.1f} MB"
+            if ours["gc"]:
+                count, total, longest = ours["gc"]
+                text += f"; full GCs in the web processes during the window: {count:.0f}, {total * 1000:.0f} ms in all"
+                text += f" (the longest since start under {longest * 1000:.0f} ms)" if longest else ""
             if "ref" in result:
                 ref = result["ref"]
                 text += (

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class FeedConfig(AppConfig):
     name = "feed"
     verbose_name = "BETCORE feed"
+
+    def ready(self) -> None:
+        from feed.gcwatch import watch_gc
+
+        watch_gc()

@@ -18,3 +18,9 @@ SEND_LAG = Histogram(
     "From the worker's broadcast to the send on a widget socket",
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )
+GC_PAUSE = Histogram(
+    "python_gc_pause_seconds",
+    "Garbage-collection pauses of this process",
+    ["generation"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
+)

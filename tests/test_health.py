@@ -84,3 +84,13 @@ def test_json_logs_are_one_object_per_line():
         "logger": "feed.worker",
         "message": "skipped a\nb",
     }
+
+
+def test_garbage_collection_pauses_are_measured(client):
+    import gc
+    import re
+
+    gc.collect()  # a full collection, timed by the callback installed at start-up
+    body = client.get("/metrics").content.decode()
+    count = re.search(r'python_gc_pause_seconds_count\{generation="2"\} (\S+)', body)
+    assert count and float(count.group(1)) >= 1
