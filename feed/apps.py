@@ -6,6 +6,6 @@ class FeedConfig(AppConfig):
     verbose_name = "BETCORE feed"
 
     def ready(self) -> None:
-        from feed.gcwatch import watch_gc
+        from feed.gcwatch import tune_gc
 
-        watch_gc()
+        tune_gc()

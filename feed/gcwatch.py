@@ -1,5 +1,13 @@
-"""Garbage-collection pauses as a metric: a web process holding thousands of sockets has
-millions of tracked objects, and a full collection stops every viewer's updates."""
+"""Garbage collection for processes that hold thousands of sockets.
+
+A web process with 2,500 widget sockets tracks millions of objects; each full
+(generation 2) collection walks all of them and stopped every viewer's updates for
+275-370 ms in the fan-out benchmark, once or twice per 30 s window at 5,000 viewers
+(p99 628 ms in the run with two). Objects loaded at start-up are frozen out of the
+collector, and full collections wait for 100 times more younger collections than
+CPython's default: cyclic garbage that lives that long waits longer to be freed, which
+the 10-minute soak benchmark watches. The pauses are a metric either way.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +32,13 @@ def _on_collection(phase: str, info: dict) -> None:
     metrics.GC_PAUSE.labels(str(generation)).observe(pause)
 
 
-def watch_gc() -> None:
-    """Install once per process (idempotent)."""
+# CPython's defaults are (700, 10, 10).
+THRESHOLDS = (700, 10, 1000)
+
+
+def tune_gc() -> None:
+    """Freeze what start-up loaded, space out full collections, time every pause (idempotent)."""
+    gc.freeze()
+    gc.set_threshold(*THRESHOLDS)
     if _on_collection not in gc.callbacks:
         gc.callbacks.append(_on_collection)
