@@ -232,6 +232,36 @@ def test_the_pause_control_stops_the_ticker_and_resume_brings_it_back(app, brows
     context.close()
 
 
+SET_VISIBILITY = """(state) => {
+  Object.defineProperty(document, "visibilityState", { configurable: true, get: () => state });
+  document.dispatchEvent(new Event("visibilitychange"));
+}"""
+
+
+def test_a_hidden_page_gets_no_updates_and_a_fresh_snapshot_when_shown(app, browser):
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    frames: list[str] = []
+    page.on("websocket", lambda socket: socket.on("framereceived", lambda payload: frames.append(str(payload))))
+    page.goto(app["base"] + app["widget"])
+    page.locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
+    before = len(frames)
+    page.wait_for_timeout(3000)
+    assert len(frames) > before, "a visible widget receives updates (jackpots are polled every second)"
+    page.evaluate(SET_VISIBILITY, "hidden")  # the tab went to the background
+    page.wait_for_timeout(500)  # the pause reaches the server
+    hidden_from = len(frames)
+    page.wait_for_timeout(3000)
+    assert len(frames) == hidden_from, "no updates for a page nobody sees"
+    page.evaluate(SET_VISIBILITY, "visible")
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not any('"type":"snapshot"' in frame for frame in frames[hidden_from:]):
+        page.wait_for_timeout(100)
+    assert any('"type":"snapshot"' in frame for frame in frames[hidden_from:]), "shown again: one fresh snapshot"
+    page.locator('.bw-status[data-state="live"]').wait_for(timeout=3000)
+    context.close()
+
+
 def test_the_theme_admin_previews_changes_while_editing(app, browser):
     import subprocess as sp
 
