@@ -27,6 +27,7 @@ from pathlib import Path
 
 import psutil
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -50,23 +51,26 @@ def redis_pids() -> list[int]:
 
 
 def gc_pauses(metrics_urls: list[str]) -> tuple[float, float, float]:
-    """Full (generation 2) collections of the web processes: count, total seconds, longest bucket bound."""
+    """Full (generation 2) collections of the web processes since start: count, total
+    seconds, and the smallest bucket bound that holds the longest one (0 if none)."""
     count = total = longest = 0.0
     for url in metrics_urls:
-        previous = 0.0
-        for line in requests.get(url, timeout=5).text.splitlines():
-            if not line.startswith("python_gc_pause_seconds") or 'generation="2"' not in line:
-                continue
-            name, value = line.rsplit(" ", 1)
-            if name.startswith("python_gc_pause_seconds_count"):
-                count += float(value)
-            elif name.startswith("python_gc_pause_seconds_sum"):
-                total += float(value)
-            elif 'le="' in name and float(value) > previous:
-                bound = name.split('le="')[1].split('"')[0]
-                if bound != "+Inf":
-                    longest = max(longest, float(bound))
-                previous = float(value)
+        samples = [
+            sample
+            for family in text_string_to_metric_families(requests.get(url, timeout=5).text)
+            if family.name == "python_gc_pause_seconds"
+            for sample in family.samples
+            if sample.labels.get("generation") == "2"
+        ]
+        here = sum(sample.value for sample in samples if sample.name.endswith("_count"))
+        count += here
+        total += sum(sample.value for sample in samples if sample.name.endswith("_sum"))
+        bounds = [
+            float(sample.labels["le"])
+            for sample in samples
+            if sample.name.endswith("_bucket") and sample.value >= here > 0 and sample.labels["le"] != "+Inf"
+        ]
+        longest = max(longest, min(bounds, default=0.0))
     return count, total, longest
 
 
