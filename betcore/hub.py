@@ -1,13 +1,21 @@
 """A supervised ``signalrcore`` subscription to BETCORE's ``SubOnWholeGamesInfo`` hub.
 
-signalrcore alone is not enough for a process that must stay subscribed for months
-(``../shared/signalr.md`` §0, §2.5-2.8): its reconnect can stick forever, reuses the
-old token, ignores ``allowReconnect``, never notices a silent server, and ``stop()``
-can hang. So this module turns signalrcore's reconnect off and supervises each
-connection itself: fresh token and fresh connection on every (re)connect, handshake
-version 1, every subscription re-sent, pings sent by the supervisor, silence
-detected, exponential backoff with jitter. Message handlers only hand raw payloads
-on; they never raise into signalrcore's reader thread.
+signalrcore alone is not enough for a process that must stay subscribed for months:
+its reconnect can stick forever, reuses the old token, ignores ``allowReconnect``,
+never notices a silent server, and ``stop()`` can hang. So this module turns
+signalrcore's reconnect off and supervises each connection itself: fresh token and
+fresh connection on every (re)connect, handshake version 1, every subscription
+re-sent, pings sent by the supervisor, silence detected, exponential backoff with
+jitter. Message handlers only hand raw payloads on; they never raise into
+signalrcore's reader thread.
+
+BETCORE's docs show only a direct ``wss://…/hubs`` connection with the token in the
+``access_token`` query parameter, and do not name the client method pushes arrive
+under. So by default the supervisor negotiates first and falls back to the direct
+WebSocket when negotiate answers 404/405 (``negotiate="auto"``), sends the token in
+the query and the ``Authorization`` header (``token_in="both"``), and adopts the
+method name of games-info pushes that arrive under another name (``push_target="auto"``).
+Why it is not streaming, when it is not, is kept in ``stats.reason`` in plain words.
 """
 
 from __future__ import annotations
@@ -15,24 +23,99 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import socket
+import ssl
 import threading
 import time
+import urllib.error
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from signalrcore.hub.errors import HubError, UnAuthorizedHubError
 from signalrcore.hub_connection_builder import HubConnectionBuilder
 from signalrcore.messages.ping_message import PingMessage
 from signalrcore.protocol.json_hub_protocol import JsonHubProtocol
 from signalrcore.transport.base_transport import TransportState
 from signalrcore.transport.sockets.base_socket_client import BaseSocketClient
+from signalrcore.transport.sockets.errors import SocketHandshakeError
 
 log = logging.getLogger("betcore.hub")
+# signalrcore logs URLs and headers (with the token) at debug level: keep it above that.
+logging.getLogger("SignalRCoreClient").setLevel(logging.WARNING)
 
 RS = "\x1e"
 SUBSCRIPTION = "SubOnWholeGamesInfo"
 MAX_RECORD_BYTES = 1024 * 1024  # a push is a few hundred bytes; anything near this is not a push
+NEGOTIATE_MODES = ("auto", "always", "never")
+TOKEN_PLACEMENTS = ("both", "query", "header")
+MAX_TARGET_NAMES = 20  # distinct unknown method names remembered (a hostile hub cannot grow this)
+_STATUS_LINE = re.compile(r"HTTP/1\.[01] (\d{3})")
+
+
+class ConnectionLost(ConnectionError):
+    """An established hub connection ended (closed, silent, or its transport died)."""
+
+
+def http_status(error: BaseException) -> int | None:
+    """The HTTP status behind a failed negotiate or WebSocket upgrade, if there was one."""
+    if isinstance(error, urllib.error.HTTPError):
+        return error.code
+    if isinstance(error, UnAuthorizedHubError):
+        return 401
+    if isinstance(error, HubError) and error.args and isinstance(error.args[0], int):
+        return error.args[0]
+    if isinstance(error, SocketHandshakeError):
+        match = _STATUS_LINE.search(str(error))
+        return int(match.group(1)) if match else None
+    return None
+
+
+def failed_in_negotiate(error: BaseException) -> bool:
+    """signalrcore raises urllib's HTTPError or HubError from negotiate, SocketHandshakeError from the upgrade."""
+    return isinstance(error, (urllib.error.HTTPError, HubError))
+
+
+def describe_failure(error: BaseException, *, negotiating: bool) -> str:
+    """One line saying why a connection attempt failed, for ``/readyz`` and the logs."""
+    status = http_status(error)
+    step = "negotiate" if negotiating else "WebSocket upgrade"
+    if status == 401 or status == 403:
+        return f"hub refused the token at the {step} (HTTP {status})"
+    if status == 404:
+        return f"hub {step} answered HTTP 404: check BETCORE_HUB_URL and BETCORE_HUB_NEGOTIATE"
+    if status is not None:
+        return f"hub {step} answered HTTP {status}"
+    if isinstance(error, ConnectionLost):
+        return f"hub connection lost: {str(error)[:160]}"
+    if isinstance(error, ssl.SSLError) or "CERTIFICATE" in str(error).upper():
+        return f"TLS error talking to the hub: {str(error)[:160]}"
+    if isinstance(error, (ConnectionError, socket.gaierror, TimeoutError)):
+        return f"hub unreachable: {type(error).__name__}: {str(error)[:120]}"
+    reason = getattr(error, "reason", None)
+    if isinstance(reason, str) and reason:  # the REST client's refused-credentials error
+        return reason
+    return f"hub connection failed: {type(error).__name__}: {str(error)[:160]}"
+
+
+def url_with_token(url: str, token: str) -> str:
+    """``url`` with ``access_token`` in its query, as BETCORE's docs and browsers send it."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "access_token"]
+    return urlunsplit(parts._replace(query=urlencode([*query, ("access_token", token)])))
+
+
+def games_info_payload(arguments: Any) -> bool:
+    """Whether an invocation's arguments look like a games-info push (an object with ``wgi``)."""
+    first = arguments[0] if isinstance(arguments, list) and arguments else arguments
+    if isinstance(first, str) and len(first) <= MAX_RECORD_BYTES:
+        try:
+            first = json.loads(first)
+        except ValueError:
+            return False
+    return isinstance(first, dict) and isinstance(first.get("wgi"), list)
 
 
 def _dispose_without_hanging(self: BaseSocketClient) -> None:
@@ -67,12 +150,14 @@ class TolerantJsonHubProtocol(JsonHubProtocol):
         on_close_message: Callable[[dict], None],
         on_bad_record: Callable[[str], None],
         on_traffic: Callable[[], None],
+        on_record: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(version=1)
         self.on_invocation = on_invocation
         self.on_close_message = on_close_message
         self.on_bad_record = on_bad_record
         self.on_traffic = on_traffic
+        self.on_record = on_record  # sees every record's text first (the probe records them)
 
     def parse_messages(self, raw: Any) -> list:
         self.on_traffic()
@@ -86,6 +171,8 @@ class TolerantJsonHubProtocol(JsonHubProtocol):
         for text in raw.split(RS):
             if not text.strip():
                 continue
+            if self.on_record is not None:
+                self.on_record(text)
             message = self._record(text)
             if message is not None:
                 messages.append(message)
@@ -126,10 +213,13 @@ class HubStats:
     connected: bool = False
     reconnects: int = 0
     bad_records: int = 0
-    unknown_targets: int = 0
+    unknown_targets: dict[str, int] = field(default_factory=dict)  # method name -> invocations ignored
     last_traffic: float = 0.0  # time.monotonic() of the last frame (data or ping)
     sessions: int = 0
     last_error: str = ""
+    reason: str = ""  # why the hub is not streaming, in plain words; "" once pushes flow
+    connection_mode: str = ""  # "negotiate" or "direct", once a connection was made
+    push_targets: tuple[str, ...] = ()  # method names accepted as pushes
     bad_reasons: set[str] = field(default_factory=set)
 
 
@@ -145,30 +235,45 @@ class HubSupervisor:
         partner_id: int,
         game_types: Callable[[], Iterable[int]],
         deliver: Callable[[int, Any, float], None],
-        push_target: str = SUBSCRIPTION,
+        push_target: str = "auto",
+        negotiate: str = "auto",
+        token_in: str = "both",
         silence_seconds: float = 10.0,
         ping_seconds: float = 10.0,
         backoff_base: float = 0.5,
         backoff_max: float = 30.0,
         on_state: Callable[[bool], None] | None = None,
+        on_record: Callable[[str], None] | None = None,
     ) -> None:
+        if negotiate not in NEGOTIATE_MODES:
+            raise ValueError(f"negotiate must be one of {', '.join(NEGOTIATE_MODES)}")
+        if token_in not in TOKEN_PLACEMENTS:
+            raise ValueError(f"token_in must be one of {', '.join(TOKEN_PLACEMENTS)}")
         self.hub_url = hub_url
         self.token, self.invalidate_token = token, invalidate_token
         self.partner_id = partner_id
         self.game_types = game_types
         self.deliver = deliver
-        self.push_target = push_target.lower()
+        self.auto_target = push_target.lower() == "auto"
+        self.stats = HubStats()
+        self.stats.push_targets = (SUBSCRIPTION if self.auto_target else push_target,)
+        self._accepted = {name.lower() for name in self.stats.push_targets}
+        self.negotiate = negotiate
+        # A ws(s):// URL is a direct WebSocket URL, as BETCORE's docs print it.
+        self._direct = negotiate == "never" or (negotiate == "auto" and hub_url.lower().startswith(("ws:", "wss:")))
+        self.token_in = token_in
+        self.on_record = on_record
         self.silence_seconds = silence_seconds
         self.ping_seconds = ping_seconds
         self.backoff_base, self.backoff_max = backoff_base, backoff_max
         self.on_state = on_state or (lambda connected: None)
-        self.stats = HubStats()
         self._stopping = threading.Event()
         self._lost = threading.Event()
         self._thread: threading.Thread | None = None
         self._hub: Any = None
         self._subscribed: list[int] = []
         self._had_data = False
+        self._pushes_delivered = 0
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -186,11 +291,15 @@ class HubSupervisor:
     def run(self) -> None:
         attempt = 0
         while not self._stopping.is_set():
+            not_before = 0.0
             try:
-                self._serve_one_connection()
+                if self._serve_one_connection():
+                    continue  # switched to the direct WebSocket: try that at once
             except Exception as error:  # any failure: rebuild, never die
                 self.stats.last_error = f"{type(error).__name__}: {str(error)[:200]}"
-                log.warning("hub connection failed: %s", self.stats.last_error)
+                if not self._stopping.is_set():
+                    self._note_failure(error)
+                not_before = float(getattr(error, "retry_at", 0.0) or 0.0)
             finally:
                 self._set_connected(False)
                 self._dispose()
@@ -200,23 +309,41 @@ class HubSupervisor:
             attempt = 0 if self._had_data else attempt + 1
             delay = min(self.backoff_max, self.backoff_base * 2 ** max(0, attempt - 1))
             delay *= random.uniform(0.5, 1.0)  # jitter: many workers never retry in step
+            # Refused credentials: wait for the REST client's shared backoff, not our own.
+            delay = max(delay, not_before - time.time())
             self.stats.reconnects += 1
             log.info("reconnecting to the hub in %.2f s (attempt %d)", delay, attempt)
             self._stopping.wait(delay)
 
+    def _note_failure(self, error: BaseException) -> None:
+        reason = describe_failure(error, negotiating=failed_in_negotiate(error))
+        if reason != self.stats.reason:
+            log.warning("hub: %s", reason)
+        else:
+            log.info("hub: %s (again)", reason)
+        self.stats.reason = reason
+
     # -- one connection -----------------------------------------------------------------
 
-    def _serve_one_connection(self) -> None:
+    def _connection_options(self, token: str) -> tuple[str, dict[str, Any]]:
+        url = url_with_token(self.hub_url, token) if self.token_in in ("both", "query") else self.hub_url
+        options: dict[str, Any] = {"skip_negotiation": self._direct}
+        if self.token_in in ("both", "header"):
+            options["access_token_factory"] = lambda: token
+        return url, options
+
+    def _serve_one_connection(self) -> bool:
+        """One connection, served until it ends (raises). True: retry at once in the direct mode."""
         self._lost.clear()
         self._had_data = False
         opened = threading.Event()
         protocol = TolerantJsonHubProtocol(
-            self._on_invocation, self._on_close_message, self._on_bad_record, self._on_traffic
+            self._on_invocation, self._on_close_message, self._on_bad_record, self._on_traffic, self.on_record
         )
-        token = self.token()
+        url, options = self._connection_options(self.token())
         hub = (
             HubConnectionBuilder()  # a fresh builder each time: builders share a mutable headers dict
-            .with_url(self.hub_url, options={"access_token_factory": lambda: token})
+            .with_url(url, options=options)
             .with_hub_protocol(protocol)  # handshake version 1, not signalrcore's 0
             .build()
         )
@@ -226,33 +353,42 @@ class HubSupervisor:
         try:
             hub.start()
         except Exception as error:
-            if "401" in str(error) or "Unauthorized" in str(error):
+            status = http_status(error)
+            if failed_in_negotiate(error) and status in (404, 405) and self.negotiate == "auto" and not self._direct:
+                self._direct = True
+                log.warning(
+                    "hub has no negotiate endpoint (HTTP %d); connecting directly over WebSocket from now on", status
+                )
+                return True
+            if status in (401, 403):
                 self.invalidate_token()  # rejected token: the next attempt authenticates anew
             raise
         if not opened.wait(10):
             raise ConnectionError("no handshake reply within 10 s")
+        self.stats.connection_mode = "direct" if self._direct else "negotiate"
         self.stats.sessions += 1
         self.stats.last_traffic = time.monotonic()
         self._subscribed = []
         self._subscribe_missing()
         self._set_connected(True)
         self._watch(hub)
+        return False
 
     def _watch(self, hub: Any) -> None:
         last_ping = time.monotonic()
         while not self._stopping.is_set():
             if self._lost.wait(0.25):
-                raise ConnectionError(self.stats.last_error or "connection closed")
+                raise ConnectionLost(self.stats.last_error or "connection closed")
             now = time.monotonic()
             if hub.transport is None or hub.transport.state == TransportState.disconnected:
-                raise ConnectionError("transport disconnected")
+                raise ConnectionLost("transport disconnected")
             # With nothing subscribed only pings (every 15 s) arrive: allow for them.
             silence_limit = self.silence_seconds if self._subscribed else max(self.silence_seconds, 35.0)
             if now - self.stats.last_traffic > silence_limit:
-                raise ConnectionError(f"no data or ping for {silence_limit:.1f} s")
+                raise ConnectionLost(f"no data or ping for {silence_limit:.1f} s")
             wanted = list(self.game_types())
             if any(t not in wanted for t in self._subscribed):
-                raise ConnectionError("game types removed; resubscribing on a new connection")
+                raise ConnectionLost("game types removed; resubscribing on a new connection")
             self._subscribe_missing(wanted)
             if now - last_ping >= self.ping_seconds:
                 # Pings keep the server's 30 s client timeout from dropping us.
@@ -293,15 +429,41 @@ class HubSupervisor:
 
     def _on_invocation(self, data: dict) -> None:
         try:
-            if str(data.get("target", "")).lower() != self.push_target:
-                self.stats.unknown_targets += 1
-                if self.stats.unknown_targets == 1:
-                    log.warning("hub invoked unknown client method %r; ignored", str(data.get("target"))[:60])
+            target = str(data.get("target", ""))[:60]
+            if target.lower() not in self._accepted and not self._adopt(target, data.get("arguments")):
                 return
             self._had_data = True
+            self._pushes_delivered += 1
+            self.stats.reason = ""
             self.deliver(self.stats.sessions, data.get("arguments"), time.time())
         except Exception:
             log.exception("feed message handler failed")
+
+    def _adopt(self, target: str, arguments: Any) -> bool:
+        """An invocation under an unexpected name: count it; in auto mode, take it if it carries games info."""
+        counts = self.stats.unknown_targets
+        key = target if target in counts or len(counts) < MAX_TARGET_NAMES else "(other)"
+        counts[key] = counts.get(key, 0) + 1
+        looks_like_push = games_info_payload(arguments)
+        if looks_like_push and self.auto_target and self._pushes_delivered == 0:
+            self._accepted.add(target.lower())
+            self.stats.push_targets = (*self.stats.push_targets, target)
+            log.warning(
+                "games-info pushes arrive under the client method %r, not %r; using it "
+                "(set BETCORE_PUSH_TARGET=%s to make this explicit)",
+                target,
+                SUBSCRIPTION,
+                target,
+            )
+            return True
+        if counts[key] == 1:
+            log.warning("hub invoked client method %r, which is not a push target; ignored", target)
+        if looks_like_push:
+            self.stats.reason = (
+                f"games-info pushes arrive under {target!r} but BETCORE_PUSH_TARGET accepts only "
+                f"{', '.join(self.stats.push_targets)}"
+            )
+        return False
 
     def _on_close_message(self, data: dict) -> None:
         error = str(data.get("error") or "closed by server")[:200]

@@ -1,9 +1,12 @@
 """Pure parsing of BETCORE feed data into typed, immutable objects.
 
-Tolerant where the docs are silent (``../shared/betcore-feed-api.md`` §4.5-4.7):
-payloads as objects or JSON strings, ISO timestamps with up to seven fractional
-digits and with or without a zone, unknown fields ignored. Anything that cannot
-be understood raises ``MessageError`` with a short reason; nothing else escapes.
+Tolerant wherever BETCORE's docs are silent: payloads as objects or JSON strings,
+ISO timestamps with up to seven fractional digits and with or without a zone, ids as
+numbers or numeric strings, REST bodies bare or in an envelope, jackpots as one amount,
+an object or rows, results under a key, nested or inline. Fields the docs do not name
+are kept (``extras``) rather than dropped, so a result that arrives in a push is not
+lost. Anything that cannot be understood raises ``MessageError`` with a short reason;
+nothing else escapes.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
@@ -27,6 +30,11 @@ class MessageError(ValueError):
     """A feed message that cannot be used; ``str(error)`` is the reason."""
 
 
+GAME_FIELDS = frozenset({"i", "t", "ge", "lrId", "s", "ps", "cr", "sdt"})
+ROUND_FIELDS = frozenset({"i", "t", "ge", "lrId", "s", "ps", "cr", "sdt", "languageCode", "im", "bt", "tst", "sId"})
+RESULT_KEYS = ("result", "Result", "res", "gameResult", "GameResult", "results", "r")
+
+
 @dataclass(frozen=True)
 class Game:
     id: int
@@ -37,6 +45,14 @@ class Game:
     play_status: int
     round: int
     started_at: datetime | None
+    extras: Mapping[str, Any] = field(default_factory=dict)  # fields the docs do not name, kept as sent
+
+    def pushed_result(self) -> Any:
+        """The result carried in the push itself, if any: a result-named field, else every extra field."""
+        for key in RESULT_KEYS:
+            if self.extras.get(key) is not None:
+                return self.extras[key]
+        return self.extras or None
 
 
 @dataclass(frozen=True)
@@ -65,8 +81,8 @@ class RoundInfo:
 
 @dataclass(frozen=True)
 class JackpotRow:
-    game_type: int
-    currency: str
+    game_type: int  # 0: one pot for all game types
+    currency: str  # "": BETCORE did not say
     amount: float
 
 
@@ -127,7 +143,9 @@ def _object(value: Any, what: str) -> Mapping[str, Any]:
 def parse_game(item: Any) -> Game:
     data = _object(item, "wgi item")
     sdt = data.get("sdt")
+    extras = {str(k): v for k, v in data.items() if k not in GAME_FIELDS}
     return Game(
+        extras=_freeze(extras) if extras else MappingProxyType({}),
         id=_int(data, "i"),
         game_type=_int(data, "t"),
         edition=_int(data, "ge", required=False),
@@ -167,8 +185,9 @@ def parse_push(arguments: Any) -> GamesInfo:
 def unwrap(body: Any) -> Any:
     """A REST body without a ``{"_responseCode": 1, "data": ...}`` style envelope, if any."""
     if isinstance(body, Mapping):
-        for key in ("data", "result", "items", "value"):
-            if key in body and ("_responseCode" in body or "code" in body):
+        envelope = any(k in body for k in ("_responseCode", "code", "success", "isSuccess"))
+        for key in ("data", "result", "items", "value", "Data", "Items"):
+            if key in body and (envelope or (len(body) == 1 and key != "result")):
                 return body[key]
     return body
 
@@ -181,21 +200,6 @@ def _freeze(value: Any) -> Any:
     return value
 
 
-def parse_round_info(body: Any) -> RoundInfo:
-    data = _object(unwrap(body), "game info")
-    result = data.get("result")
-    if result is not None and not isinstance(result, (Mapping, list, str, int, float)):
-        raise MessageError("result has an unexpected type")
-    sdt = data.get("sdt")
-    return RoundInfo(
-        id=_int(data, "i"),
-        game_type=_int(data, "t"),
-        state=_int(data, "s"),
-        started_at=parse_timestamp(sdt) if sdt else None,
-        result=_freeze(result if isinstance(result, Mapping) or result is None else {"value": result}),
-    )
-
-
 def _first(data: Mapping[str, Any], *keys: str) -> Any:
     for key in keys:
         if key in data:
@@ -203,37 +207,125 @@ def _first(data: Mapping[str, Any], *keys: str) -> Any:
     return None
 
 
+def _id(value: Any) -> int | None:
+    """A whole number given as a JSON number or a numeric string; None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        return int(value.strip())
+    if isinstance(value, (int, float)) and math.isfinite(value) and value == int(value):
+        return int(value)
+    return None
+
+
+def _amount(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip().replace(",", "."))
+        except ValueError:
+            return None
+    if isinstance(value, (int, float)) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def parse_round_info(body: Any) -> RoundInfo:
+    """``/games/info``: the result under a result-named key, nested beside a ``game`` object, or inline."""
+    data = _object(unwrap(body), "game info")
+    game = next((data[k] for k in ("game", "Game", "round", "Round") if isinstance(data.get(k), Mapping)), None)
+    base: Mapping[str, Any] = game if game is not None else data
+    ids = {key: _id(_first(base, *names)) for key, names in _ROUND_ID_NAMES.items()}
+    for key in ("i", "t", "s"):
+        if ids[key] is None:
+            raise MessageError(f"{key} must be an integer, got {json.dumps(_first(base, *_ROUND_ID_NAMES[key]))[:40]}")
+    result = next((src[k] for src in (data, base) for k in RESULT_KEYS if src.get(k) is not None), None)
+    if result is None:  # inline: whatever is not a known round field is the result
+        known = ROUND_FIELDS | {name for names in _ROUND_ID_NAMES.values() for name in names} | {"game", "Game"}
+        inline = {str(k): v for k, v in base.items() if k not in known and v is not None}
+        result = inline or None
+    sdt = _first(base, "sdt", "startDate", "StartDate")
+    return RoundInfo(
+        id=ids["i"] or 0,
+        game_type=ids["t"] or 0,
+        state=ids["s"] or 0,
+        started_at=parse_timestamp(sdt) if isinstance(sdt, str) and sdt else None,
+        result=_freeze(result if isinstance(result, Mapping) or result is None else {"value": result}),
+    )
+
+
+_ROUND_ID_NAMES = {
+    "i": ("i", "id", "Id", "gameId", "GameId"),
+    "t": ("t", "gameType", "GameType"),
+    "s": ("s", "state", "State"),
+}
+
+
 def parse_translations(body: Any) -> dict[int, str]:
+    """Rows ``{gameType, name}`` (ids as numbers or strings), or one object ``{"3": "Poker"}``."""
     rows = unwrap(body)
-    if not isinstance(rows, list):
-        raise MessageError("translations must be a list")
     names: dict[int, str] = {}
+    if isinstance(rows, Mapping):
+        for key, name in rows.items():
+            game_type = _id(key)
+            if game_type is not None and isinstance(name, str):
+                names[game_type] = name[:200]
+        if names or not rows:
+            return names
+        raise MessageError("translations object has no id → name pairs")
+    if not isinstance(rows, list):
+        raise MessageError(f"translations must be a list or an object, got {type(rows).__name__}")
     for row in rows:
         if not isinstance(row, Mapping):
             continue
-        game_type, name = _first(row, "gameType", "GameType", "t"), _first(row, "name", "Name", "translation")
-        if isinstance(game_type, int) and not isinstance(game_type, bool) and isinstance(name, str):
+        game_type = _id(_first(row, "gameType", "GameType", "t", "id", "Id"))
+        name = _first(row, "name", "Name", "translation", "Translation", "value", "text")
+        if game_type is not None and isinstance(name, str):
             names[game_type] = name[:200]
     return names
 
 
+_CURRENCY = re.compile(r"^[A-Za-z]{3}$")
+
+
+def _jackpot_row(row: Mapping[str, Any]) -> JackpotRow | None:
+    amount = _amount(_first(row, "amount", "Amount", "accumulated", "Accumulated", "value", "Value", "sum", "total"))
+    if amount is None:
+        return None
+    game_type = _id(_first(row, "gameType", "GameType", "t"))
+    currency = _first(row, "currencyCode", "CurrencyCode", "currency", "Currency")
+    return JackpotRow(game_type or 0, currency.upper()[:8] if isinstance(currency, str) else "", amount)
+
+
 def parse_jackpots(body: Any) -> tuple[JackpotRow, ...]:
-    rows = unwrap(body)
-    if not isinstance(rows, list):
-        raise MessageError("jackpots must be a list")
+    """Accumulated jackpots as rows, whatever shape BETCORE uses.
+
+    Accepted: one bare amount; one object with an amount (and maybe a currency and game
+    type); an object of currency → amount; a list of such objects, with or without game
+    type and currency. A missing game type becomes 0 (one pot for all games), a missing
+    currency "" (unknown).
+    """
+    data = unwrap(body)
+    amount = _amount(data)
+    if amount is not None and not isinstance(data, str):
+        return (JackpotRow(0, "", amount),)
+    if isinstance(data, Mapping):
+        row = _jackpot_row(data)
+        if row is not None:
+            return (row,)
+        per_currency = [
+            JackpotRow(0, str(k).upper(), a)
+            for k, v in data.items()
+            if _CURRENCY.match(str(k)) and (a := _amount(v)) is not None
+        ]
+        if per_currency:
+            return tuple(per_currency)
+        raise MessageError("jackpots object has no amount")
+    if not isinstance(data, list):
+        raise MessageError(f"jackpots must be an amount, an object or a list, got {type(data).__name__}")
     parsed = []
-    for row in rows:
-        if not isinstance(row, Mapping):
-            continue
-        game_type = _first(row, "gameType", "GameType")
-        currency = _first(row, "currencyCode", "CurrencyCode", "currency")
-        amount = _first(row, "amount", "Amount")
-        if (
-            isinstance(game_type, int)
-            and isinstance(currency, str)
-            and isinstance(amount, (int, float))
-            and not isinstance(amount, bool)
-            and math.isfinite(amount)
-        ):
-            parsed.append(JackpotRow(game_type, currency.upper()[:8], float(amount)))
+    for item in data:
+        if isinstance(item, Mapping) and (row := _jackpot_row(item)) is not None:
+            parsed.append(row)
     return tuple(parsed)

@@ -1,7 +1,11 @@
 """BETCORE REST client on ``requests``: token handling, games info, translations, jackpots.
 
 Retries connection errors and 5xx (never 4xx); on a 401 it re-authenticates once.
-Neither the secret nor any token is ever logged or put into an exception message.
+A token request that BETCORE refuses (wrong credentials, 103752, or any 4xx) opens one
+backoff, 1 s doubling to 5 min, that every caller shares: the hub and each poller get
+the same ``CredentialsRejected`` without a request until it is due, so a wrong secret
+costs BETCORE a few token calls a minute at most. Neither the secret nor any token is
+ever logged or put into an exception message.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -32,14 +37,29 @@ log = logging.getLogger("betcore.rest")
 TOKEN_FIELDS = ("token", "accessToken", "access_token", "Token", "AccessToken")
 EXPIRY_FIELDS = ("expiresIn", "expires_in", "ExpiresIn")
 REFRESH_MARGIN = 0.1  # refresh when less than 10% of the lifetime (at most 60 s) is left
+WRONG_CREDENTIALS = 103752  # BETCORE's documented code for a token request with bad credentials
+AUTH_BACKOFF_FIRST = 1.0
+AUTH_BACKOFF_MAX = 300.0
+MESSAGE_FIELDS = ("message", "Message", "error", "Error", "title", "detail")
+CODE_FIELDS = ("code", "Code", "errorCode", "ErrorCode", "_responseCode")
 
 
 class BetcoreError(Exception):
     """A BETCORE call failed; carries the HTTP status and BETCORE's code, never credentials."""
 
-    def __init__(self, message: str, status: int | None = None, code: int | None = None) -> None:
+    def __init__(self, message: str, status: int | None = None, code: int | None = None, detail: str = "") -> None:
         super().__init__(message)
-        self.status, self.code = status, code
+        self.status, self.code, self.detail = status, code, detail
+
+
+class CredentialsRejected(BetcoreError):
+    """BETCORE refused the token request; ``retry_at`` (Unix time) is when the next try is due."""
+
+    retry_at: float = 0.0
+
+    @property
+    def reason(self) -> str:
+        return str(self)
 
 
 def jwt_expiry(token: str) -> float | None:
@@ -62,6 +82,7 @@ class BetcoreRest:
         *,
         timeout: tuple[float, float] = (3.05, 10.0),
         retries: int = 3,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.api_url = api_url.rstrip("/")
         self.partner_id = partner_id
@@ -87,6 +108,9 @@ class BetcoreRest:
         self._refresh_at = 0.0
         self._expires_at = 0.0
         self._lock = threading.Lock()
+        self.clock = clock
+        self._auth_failures = 0
+        self._auth_error: CredentialsRejected | None = None
 
     def __repr__(self) -> str:  # never show the secret
         return f"BetcoreRest({self.api_url!r}, partner={self.partner_id})"
@@ -94,12 +118,29 @@ class BetcoreRest:
     # -- token ------------------------------------------------------------------------
 
     def token(self) -> str:
-        """A valid JWT, fetched or refreshed when close to expiry. Thread-safe."""
+        """A valid JWT, fetched or refreshed when close to expiry. Thread-safe.
+
+        While a refused token request's backoff runs, raises its ``CredentialsRejected``
+        again without calling BETCORE.
+        """
         with self._lock:
-            if self._token is None or time.time() >= self._refresh_at:
+            if self._token is None or self.clock() >= self._refresh_at:
+                rejected = self._auth_error
+                if rejected is not None and self.clock() < rejected.retry_at:
+                    raise rejected
                 self._authenticate()
             assert self._token is not None
             return self._token
+
+    @property
+    def credentials_problem(self) -> str | None:
+        """Why BETCORE refuses our credentials, while it does; None when the last token request worked."""
+        return str(self._auth_error) if self._auth_error is not None else None
+
+    @property
+    def auth_retry_at(self) -> float:
+        """Unix time of the next allowed token request (0 when nothing holds it back)."""
+        return self._auth_error.retry_at if self._auth_error is not None else 0.0
 
     def invalidate_token(self) -> None:
         with self._lock:
@@ -118,30 +159,69 @@ class BetcoreRest:
             )
         except requests.RequestException as error:
             raise BetcoreError(f"token request failed: {type(error).__name__}") from None
-        body = self._json(response, "token")
+        if 400 <= response.status_code < 500:
+            self._refused(response)
+        body = unwrap(self._json(response, "token"))
+        if isinstance(body, str) and body.count(".") == 2:  # the bare JWT as the whole body
+            body = {"token": body}
         token = next(
             (body[f] for f in TOKEN_FIELDS if isinstance(body, dict) and isinstance(body.get(f), str) and body[f]), None
         )
         if token is None:
             raise BetcoreError("token response has no token field", response.status_code)
-        now = time.time()
-        lifetime = next((float(body[f]) for f in EXPIRY_FIELDS if isinstance(body.get(f), (int, float))), None)
+        now = self.clock()
+        lifetime = next(
+            (float(body[f]) for f in EXPIRY_FIELDS if isinstance(body, dict) and isinstance(body.get(f), (int, float))),
+            None,
+        )
         expires = jwt_expiry(token) or (now + lifetime if lifetime else now + 300.0)
         self._token, self._expires_at = token, expires
         self._refresh_at = expires - min(60.0, max(0.5, (expires - now) * REFRESH_MARGIN))
+        if self._auth_error is not None:
+            log.info("BETCORE accepts the credentials again")
+        self._auth_failures, self._auth_error = 0, None
         log.info("BETCORE token obtained, valid for %.0f s", expires - now)
+
+    def _refused(self, response: requests.Response) -> None:
+        """A 4xx from the token endpoint: name BETCORE's code and message, schedule the next try."""
+        code, message = self._error_body(response)
+        if code == WRONG_CREDENTIALS or response.status_code in (401, 403):
+            what = f"credentials rejected by BETCORE ({code or f'HTTP {response.status_code}'})"
+        else:
+            what = f"token request refused by BETCORE (HTTP {response.status_code}, code {code})"
+        if message:
+            what += f": {message}"
+        self._auth_failures += 1
+        delay = min(AUTH_BACKOFF_MAX, AUTH_BACKOFF_FIRST * 2 ** (self._auth_failures - 1))
+        error = CredentialsRejected(what, response.status_code, code, message)
+        error.retry_at = self.clock() + delay
+        self._auth_error, self._token = error, None
+        level = logging.ERROR if self._auth_failures == 1 else logging.INFO
+        log.log(level, "%s; partner %s; next token request in %.0f s", what, self.partner_id, delay)
+        raise error
+
+    def _error_body(self, response: requests.Response) -> tuple[int | None, str]:
+        """BETCORE's error code and message from an error response, bounded and without our secret."""
+        try:
+            body = response.json()
+        except ValueError:
+            return None, ""
+        if not isinstance(body, dict):
+            return None, ""
+        code = next((body[f] for f in CODE_FIELDS if isinstance(body.get(f), int)), None)
+        message = next((body[f] for f in MESSAGE_FIELDS if isinstance(body.get(f), str)), "")
+        message = " ".join(message.split())[:160]
+        if self._secret and self._secret in message:
+            message = message.replace(self._secret, "***")
+        return code, message
 
     # -- feed calls ---------------------------------------------------------------------
 
     def _json(self, response: requests.Response, what: str) -> Any:
         if response.status_code >= 400:
-            code = None
-            try:
-                body = response.json()
-                code = body.get("code") if isinstance(body, dict) else None
-            except ValueError:
-                pass
-            raise BetcoreError(f"{what}: HTTP {response.status_code}", response.status_code, code)
+            code, message = self._error_body(response)
+            detail = f" ({code}: {message})" if code or message else ""
+            raise BetcoreError(f"{what}: HTTP {response.status_code}{detail}", response.status_code, code, message)
         try:
             return response.json()
         except ValueError:

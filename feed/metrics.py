@@ -6,7 +6,12 @@ from prometheus_client import Counter, Gauge, Histogram
 
 HUB_MESSAGES = Counter("feed_hub_messages_total", "Pushes received from the BETCORE hub")
 PARSE_ERRORS = Counter("feed_parse_errors_total", "Hub messages or records that could not be used")
-STALE_MESSAGES = Counter("feed_stale_messages_total", "Hub pushes dropped as duplicate or stale sId")
+SID_GAPS = Counter(
+    "feed_hub_sid_gaps_total", "sId jumps (gap) or steps back (repeat) within one subscription; never dropped", ["kind"]
+)
+UNKNOWN_TARGETS = Counter(
+    "feed_hub_unknown_targets_total", "Hub invocations under a client method name not taken as pushes", ["target"]
+)
 RECONNECTS = Counter("feed_hub_reconnects_total", "Hub connections rebuilt by the supervisor")
 BROADCASTS = Counter("feed_broadcasts_total", "Messages sent to channel-layer groups", ["kind"])
 WIDGET_SOCKETS = Gauge("feed_widget_sockets", "Open widget WebSocket connections in this process")

@@ -16,6 +16,7 @@ from betcore.messages import PLAY_STATUSES, STATES, Game, GamesInfo, JackpotRow,
 
 DEADLINE_TOLERANCE_MS = 1000  # bt in "seconds remaining" jitters with tst; ignore sub-second drift
 RESULT_TEXT_LIMIT = 120
+RESULT_FIELDS_LIMIT = 2048  # bytes of JSON: structured result fields kept for renderers, if this small
 
 
 def ms(seconds: float | None) -> int | None:
@@ -54,23 +55,52 @@ def game_changes(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[
     return changes
 
 
+NO_DETAILS = "—"  # a result with nothing readable in it: a dash, never an empty item
+
+
 def result_text(result: Any) -> str:
-    """A compact, human-readable rendering of a result whose schema BETCORE has not published."""
+    """A compact, human-readable rendering of a result whose schema BETCORE has not published.
+
+    Scalars and lists are flattened in order; booleans show with their key ("ok: yes");
+    whitespace is collapsed. Never empty, never longer than ``RESULT_TEXT_LIMIT``.
+    """
     parts: list[str] = []
 
-    def walk(value: Any) -> None:
+    def walk(value: Any, key: str | None = None) -> None:
+        if sum(len(p) for p in parts) > RESULT_TEXT_LIMIT * 2:
+            return
         if isinstance(value, Mapping):
-            for item in value.values():
-                walk(item)
+            for name, item in value.items():
+                walk(item, str(name))
         elif isinstance(value, (list, tuple)):
             for item in value:
-                walk(item)
-        elif value is not None and not isinstance(value, bool):
-            parts.append(str(value))
+                walk(item, key)
+        elif isinstance(value, bool):
+            parts.append(f"{key}: {'yes' if value else 'no'}" if key else ("yes" if value else "no"))
+        elif value is not None:
+            text = " ".join(str(value).split())
+            if text:
+                parts.append(text[:RESULT_TEXT_LIMIT])
 
     walk(result)
-    text = " · ".join(parts)
+    text = " · ".join(parts) or NO_DETAILS
     return text if len(text) <= RESULT_TEXT_LIMIT else text[: RESULT_TEXT_LIMIT - 1] + "…"
+
+
+def result_fields(result: Any) -> Any:
+    """The structured result for renderers that know its game type, when it is small enough."""
+    if result is None:
+        return None
+    plain = _plain(result)
+    return plain if len(json.dumps(plain, ensure_ascii=False)) <= RESULT_FIELDS_LIMIT else None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 def result_view(info: RoundInfo) -> dict[str, Any]:
@@ -79,11 +109,25 @@ def result_view(info: RoundInfo) -> dict[str, Any]:
         "t": info.game_type,
         "state": STATES.get(info.state, "unknown"),
         "at": ms(info.started_at.timestamp()) if info.started_at else None,
-        "text": result_text(info.result) if info.result is not None else "",
+        "text": result_text(info.result) if info.result is not None else NO_DETAILS,
+        "fields": result_fields(info.result),
+    }
+
+
+def pushed_result_view(game: Game, result: Any) -> dict[str, Any]:
+    """A finished round's result from the fields its push carried."""
+    return {
+        "id": game.id,
+        "t": game.game_type,
+        "state": STATES.get(game.state, "unknown"),
+        "at": ms(game.started_at.timestamp()) if game.started_at else None,
+        "text": result_text(result),
+        "fields": result_fields(result),
     }
 
 
 def jackpot_view(row: JackpotRow) -> dict[str, Any]:
+    """One pot: ``t`` 0 is one pot for all game types, ``currency`` "" a currency BETCORE did not name."""
     return {"t": row.game_type, "currency": row.currency, "amount": row.amount}
 
 
@@ -102,8 +146,9 @@ def group_for_names(language: str) -> str:
 
 def group_for_jackpots(currency: str) -> str:
     """One group per currency: a viewer gets the rows of its currency, all game types in
-    one message per poll (one burst to every viewer, not one per game type)."""
-    return f"feed-jackpots-{currency}"
+    one message per poll (one burst to every viewer, not one per game type). Pots whose
+    currency BETCORE does not name go to every viewer, through their own group."""
+    return f"feed-jackpots-{currency or 'any'}"
 
 
 STATUS_GROUP = "feed-status"

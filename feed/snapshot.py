@@ -26,7 +26,9 @@ async def read_snapshot(
         "jackpots": [
             row
             for row in data.get("jackpots", [])
-            if row.get("t") in shown and (currency is None or row.get("currency") == currency)
+            # t 0: one pot for all games; currency "": BETCORE named none.
+            if (row.get("t") in shown or row.get("t") == 0)
+            and (currency is None or row.get("currency") in (currency, ""))
         ],
         # Until the worker has this language, English names beat bare numbers.
         "names": data.get(f"names:{language}") or data.get("names:en") or {},

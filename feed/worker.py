@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from betcore.hub import HubSupervisor
-from betcore.messages import GamesInfo, MessageError, parse_push
-from betcore.rest import BetcoreError, BetcoreRest
+from betcore.messages import Game, GamesInfo, MessageError, RoundInfo, parse_push
+from betcore.rest import BetcoreError, BetcoreRest, CredentialsRejected
 from feed import metrics
 from feed.present import (
     STATUS_GROUP,
@@ -30,23 +30,27 @@ from feed.present import (
     group_for_names,
     jackpot_view,
     ms,
+    pushed_result_view,
     result_view,
 )
+from feed.rounds import COMPLETED_STATES, GameRounds
 from feed.store import FeedStore
 
 log = logging.getLogger("feed.worker")
 
 RESULTS_KEPT = 10
-INITIAL_RESULTS = 5
-MAX_CATCH_UP = 20  # rounds fetched at most after a long outage
 PAUSED_AFTER = 2.0  # seconds without data on a live connection before viewers see "paused"
+FETCH_RETRY_SECONDS = 5.0  # a failed or not yet complete round fetch waits this long
+MALFORMED_FOR = 5.0  # seconds of only malformed pushes before /readyz says so
 
 
 @dataclass
 class WorkerConfig:
     hub_url: str
     partner_id: int
-    push_target: str = "SubOnWholeGamesInfo"
+    push_target: str = "auto"
+    negotiate: str = "auto"
+    token_in: str = "both"
     silence_seconds: float = 10.0
     translations_refresh: float = 600.0
     jackpots_poll: float = 5.0
@@ -68,7 +72,10 @@ class WorkerHealth:
     last_message_at: float = 0.0
     last_sid: int | None = None
     parse_errors: int = 0
-    stale: int = 0
+    last_parse_error_at: float = 0.0
+    last_parse_reason: str = ""
+    sid_gaps: int = 0
+    sid_repeats: int = 0
     status: str = "starting"
     parse_reasons: set[str] = field(default_factory=set)
 
@@ -91,13 +98,16 @@ class FeedWorker:
         self.health = WorkerHealth()
         self.games: dict[int, dict[str, Any]] = {}
         self.results: dict[int, list[dict[str, Any]]] = {}
-        self.known_round: dict[int, int] = {}  # highest round id whose result we hold, per game type
+        self.rounds: dict[int, GameRounds] = {}
         self.jackpots: dict[tuple[int, str], dict[str, Any]] = {}
         self.names: dict[str, dict[int, str]] = {}
         self.session = -1
+        self.sids: dict[tuple[int, ...], int] = {}  # last sId per subscription (the game types of a push)
         self.hub: HubSupervisor | None = None
-        self._results_lock: dict[int, asyncio.Lock] = {}
+        self._fetching: set[int] = set()  # game types with a result fetch running
+        self._fetch_not_before: dict[int, float] = {}
         self._catch_up_tasks: set[asyncio.Task] = set()
+        self._unknown_counted: dict[str, int] = {}
         self._queue: asyncio.Queue | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._reconnects_counted = 0
@@ -121,6 +131,8 @@ class FeedWorker:
             game_types=lambda: self.wanted.game_types,
             deliver=self._deliver_from_thread,
             push_target=self.config.push_target,
+            negotiate=self.config.negotiate,
+            token_in=self.config.token_in,
             silence_seconds=self.config.silence_seconds,
             backoff_max=self.config.reconnect_max,
         ).start()
@@ -176,7 +188,12 @@ class FeedWorker:
     # -- one push ------------------------------------------------------------------------------
 
     async def handle_push(self, session: int, arguments: Any, received_at: float | None = None) -> bool:
-        """Apply one hub push; returns whether it was used (not malformed, not stale)."""
+        """Apply one hub push; returns whether it was used (False only when malformed).
+
+        ``sId`` is information, never a filter: BETCORE does not say whether it counts per
+        partner, connection or subscription, and each push carries the whole state of its
+        games, so a repeated or out-of-order push is harmless (an unchanged game is a no-op).
+        """
         metrics.HUB_MESSAGES.inc()
         try:
             info = parse_push(arguments)
@@ -184,23 +201,31 @@ class FeedWorker:
             self._count_parse_error(str(error))
             return False
         if session != self.session:
-            # A new connection starts a new logical session: accept its first sId as is.
-            self.session, self.health.last_sid = session, None
-        last = self.health.last_sid
-        if last is not None and info.sequence <= last:
-            self.health.stale += 1
-            metrics.STALE_MESSAGES.inc()
-            return False
-        if last is not None and info.sequence > last + 1:
-            log.debug("sId gap: %d -> %d", last, info.sequence)
+            self.session = session
+            self.sids = {}  # counters may restart with a new connection: no gap to report
+        self._note_sid(tuple(sorted({g.game_type for g in info.games})), info.sequence)
         self.health.last_sid = info.sequence
         self.health.last_message_at = received_at or time.time()
         for game in info.games:
             await self._apply_game(game, info)
         return True
 
+    def _note_sid(self, subscription: tuple[int, ...], sid: int) -> None:
+        last = self.sids.get(subscription)
+        self.sids[subscription] = sid
+        if last is None or sid == last + 1:
+            return
+        if sid <= last:
+            self.health.sid_repeats += 1
+        else:
+            self.health.sid_gaps += 1
+        metrics.SID_GAPS.labels("repeat" if sid <= last else "gap").inc()
+        log.debug("sId for %s went %d -> %d", subscription or "(no games)", last, sid)
+
     def _count_parse_error(self, reason: str) -> None:
         self.health.parse_errors += 1
+        self.health.last_parse_error_at = time.time()
+        self.health.last_parse_reason = reason
         metrics.PARSE_ERRORS.inc()
         if reason not in self.health.parse_reasons and len(self.health.parse_reasons) < 100:
             self.health.parse_reasons.add(reason)
@@ -217,32 +242,69 @@ class FeedWorker:
             await self._save({f"game:{game.game_type}": view})
             message = {"type": "game", "t": game.game_type, "changes": changes, "tst": ms(info.sent_at.timestamp())}
             await self._broadcast(group_for_game(game.game_type), message, "game")
-        if old is None or old["lastRoundId"] != view["lastRoundId"]:
-            self._start_catch_up(game.game_type, view["lastRoundId"])
+        rounds = self.rounds.setdefault(game.game_type, GameRounds())
+        rounds.observe(game)
+        pushed = game.pushed_result()
+        if pushed is not None and game.state in COMPLETED_STATES and game.id not in rounds.done:
+            # The push carries the result itself: keep those fields, no REST call needed.
+            rounds.fetched(game.id)
+            await self._add_result(game.game_type, pushed_result_view(game, pushed))
+        self._start_fetch(game)
 
-    # -- results: fetched by REST when lrId moves, none lost across gaps --------------------------
+    # -- results: the rounds we saw, fetched when complete; walked back only over proven ids ------
 
-    def _start_catch_up(self, game_type: int, last_round_id: int) -> None:
-        task = asyncio.create_task(self.catch_up_results(game_type, last_round_id))
+    def _start_fetch(self, game: Game) -> None:
+        game_type = game.game_type
+        if game_type in self._fetching or time.time() < self._fetch_not_before.get(game_type, 0.0):
+            return
+        if not self.rounds[game_type].due(game.state):
+            return
+        self._fetching.add(game_type)
+        task = asyncio.create_task(self.fetch_results(game_type, game.state))
         self._catch_up_tasks.add(task)
         task.add_done_callback(self._catch_up_tasks.discard)
 
-    async def catch_up_results(self, game_type: int, last_round_id: int) -> None:
-        lock = self._results_lock.setdefault(game_type, asyncio.Lock())
-        async with lock:
-            known = self.known_round.get(game_type)
-            first = last_round_id - INITIAL_RESULTS + 1 if known is None else known + 1
-            first = max(first, last_round_id - MAX_CATCH_UP + 1)
-            for round_id in range(first, last_round_id + 1):
-                try:
-                    info = await asyncio.to_thread(self.rest.game_info, round_id)
-                except BetcoreError as error:
-                    log.warning("could not fetch round %d: %s; will retry", round_id, error)
-                    return  # known_round stays put, so the next lrId change retries from here
-                self.known_round[game_type] = round_id
-                if info is None or info.state not in (3, 5):  # unknown id, or not completed
-                    continue
-                await self._add_result(game_type, result_view(info))
+    async def fetch_results(self, game_type: int, current_state: int | None = None) -> None:
+        """Fetch every due round of ``game_type``; stops (to retry later) at the first failure."""
+        rounds = self.rounds.setdefault(game_type, GameRounds())
+        try:
+            while due := rounds.due(current_state):
+                for round_id in due:
+                    if not await self._fetch_round(game_type, rounds, round_id):
+                        return
+        finally:
+            self._fetching.discard(game_type)
+
+    async def _fetch_round(self, game_type: int, rounds: GameRounds, round_id: int) -> bool:
+        try:
+            info = await asyncio.to_thread(self.rest.game_info, round_id)
+        except BetcoreError as error:
+            if not isinstance(error, CredentialsRejected):
+                log.warning("could not fetch round %d: %s; will retry", round_id, error)
+            self._fetch_not_before[game_type] = max(time.time() + FETCH_RETRY_SECONDS, self.rest.auth_retry_at)
+            return False
+        if info is None:  # BETCORE does not know the id (walked back past the first round)
+            rounds.fetched(round_id)
+            return True
+        if info.game_type != game_type:
+            await self._foreign_round(game_type, rounds, info)
+            return True
+        if info.state not in COMPLETED_STATES:  # e.g. still in review: ask again a little later
+            self._fetch_not_before[game_type] = time.time() + FETCH_RETRY_SECONDS
+            return False
+        rounds.fetched(round_id)
+        await self._add_result(game_type, result_view(info))
+        return True
+
+    async def _foreign_round(self, game_type: int, rounds: GameRounds, info: RoundInfo) -> None:
+        """A round id of another game type: ids are shared, so stop walking back; keep it for its own type."""
+        if rounds.contradictions == 0:
+            log.info("round ids are not consecutive per game type (round %d is game type %d)", info.id, info.game_type)
+        rounds.foreign(info.id)
+        own = self.rounds.get(info.game_type)
+        if own is not None and info.id not in own.done and info.state in COMPLETED_STATES:
+            own.fetched(info.id)
+            await self._add_result(info.game_type, result_view(info))
 
     async def _add_result(self, game_type: int, result: dict[str, Any]) -> None:
         history = [r for r in self.results.get(game_type, []) if r["id"] != result["id"]]
@@ -269,6 +331,8 @@ class FeedWorker:
         for language in languages or self.wanted.languages:
             try:
                 names = await asyncio.to_thread(self.rest.translations, language)
+            except CredentialsRejected:
+                return  # said once by the REST client; its shared backoff decides when to retry
             except BetcoreError as error:
                 log.warning("translations for %s unavailable: %s", language, error)
                 continue
@@ -283,6 +347,8 @@ class FeedWorker:
     async def refresh_jackpots(self) -> None:
         try:
             rows = await asyncio.to_thread(self.rest.jackpots)
+        except CredentialsRejected:
+            return
         except BetcoreError as error:
             log.warning("jackpots unavailable: %s", error)
             return
@@ -318,11 +384,19 @@ class FeedWorker:
             "lastSid": self.health.last_sid,
             "reconnects": stats.reconnects if stats else 0,
             "parseErrors": self.health.parse_errors + (stats.bad_records if stats else 0),
+            "sidGaps": self.health.sid_gaps,
+            "sidRepeats": self.health.sid_repeats,
             "status": status,
+            "reason": self.reason(now),
+            "connectionMode": stats.connection_mode if stats else "",
+            "pushTargets": list(stats.push_targets) if stats else [],
+            "unknownTargets": dict(stats.unknown_targets) if stats else {},
         }
         if stats and stats.reconnects > self._reconnects_counted:
             metrics.RECONNECTS.inc(stats.reconnects - self._reconnects_counted)
             self._reconnects_counted = stats.reconnects
+        if stats:
+            self._count_unknown_targets(stats.unknown_targets)
         updates: dict[str, Any] = {"health": health}
         if status != self.health.status:
             log.info("feed status: %s -> %s", self.health.status, status)
@@ -335,6 +409,28 @@ class FeedWorker:
             await self._broadcast(STATUS_GROUP, message, "status")
         else:
             await self._save(updates)
+
+    def reason(self, now: float | None = None) -> str:
+        """Why the feed is not streaming, in plain words; "" while it is."""
+        now = now or time.time()
+        credentials = self.rest.credentials_problem
+        if credentials:
+            return credentials
+        stats = self.hub.stats if self.hub else None
+        if stats and stats.reason:
+            return stats.reason
+        health = self.health
+        recent_errors = now - health.last_parse_error_at < MALFORMED_FOR
+        if recent_errors and now - health.last_message_at > MALFORMED_FOR:
+            return f"every push is malformed: {health.last_parse_reason}"
+        return ""
+
+    def _count_unknown_targets(self, counts: dict[str, int]) -> None:
+        for target, count in list(counts.items()):
+            seen = self._unknown_counted.get(target, 0)
+            if count > seen:
+                metrics.UNKNOWN_TARGETS.labels(target).inc(count - seen)
+                self._unknown_counted[target] = count
 
     async def _save(self, items: dict[str, Any]) -> None:
         """Write to the store; while it is down, log once and keep streaming."""

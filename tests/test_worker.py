@@ -103,7 +103,7 @@ async def test_jackpots_and_translations_arrive(fast_sandbox):
 async def test_finished_rounds_publish_results(fast_sandbox):
     async with RunningWorker(fast_sandbox) as running:
         result = await running.receive(lambda m: m["type"] == "result", timeout=15)
-        assert set(result["result"]) == {"id", "t", "state", "at", "text"}
+        assert set(result["result"]) == {"id", "t", "state", "at", "text", "fields"}
         assert result["result"]["state"] in ("finished", "cancelled")
 
 

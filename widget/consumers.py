@@ -108,7 +108,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
     async def _join(self) -> None:
         groups = [group_for_game(t) for t in self.game_types] + [group_for_names(self.language), STATUS_GROUP]
         if self.widget.show_jackpots:
-            groups.append(group_for_jackpots(self.widget.currency))
+            groups += [group_for_jackpots(self.widget.currency), group_for_jackpots("")]
         await local_fanout().join(groups, self)
         self.groups_joined = groups
 

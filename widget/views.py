@@ -76,6 +76,7 @@ async def widget_page(request: HttpRequest, public_id: str) -> HttpResponse:
                 "labels": labels,
                 "games": _games_for_template(widget, snapshot, labels),
                 "jackpots": snapshot["jackpots"],
+                "pooled_jackpot": next((row for row in snapshot["jackpots"] if row.get("t") == 0), None),
                 "widget_config": {
                     "gameTypes": widget.game_type_list(),
                     "showGames": widget.show_games,

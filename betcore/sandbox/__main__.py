@@ -13,7 +13,9 @@ import logging
 import sys
 import urllib.request
 
+from betcore.sandbox.replay import load_recording
 from betcore.sandbox.server import DEFAULT_API_BASE, DEFAULT_HUB_PATH, DEFAULT_PARTNER_ID, DEFAULT_SECRET, Sandbox
+from betcore.sandbox.variants import Variants, parse_variant_options
 
 
 def serve_parser() -> argparse.ArgumentParser:
@@ -32,10 +34,21 @@ def serve_parser() -> argparse.ArgumentParser:
     parser.add_argument("--client-timeout", type=float, default=30.0)
     parser.add_argument("--hostile", action="store_true", help="HTML/script strings in translations and results")
     parser.add_argument("--payload-as-string", action="store_true", help="push payloads as JSON strings")
+    parser.add_argument("--push-target", default="SubOnWholeGamesInfo", help="client method name of the pushes")
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an undocumented choice made differently, e.g. negotiate=false, token_in=query, "
+        "sid_scope=subscription, shared_round_ids=true, results_in_push=true, result_shape=unknown, "
+        "info_shape=nested|inline, jackpots_shape=amount|object|currency_rows, translation_ids=string",
+    )
+    parser.add_argument("--replay", metavar="PROBE.jsonl", help="serve a recording made by manage.py betcore_probe")
     return parser
 
 
-async def serve(options: argparse.Namespace) -> None:
+async def serve(options: argparse.Namespace, variants: Variants) -> None:
     sandbox = Sandbox(
         seed=options.seed,
         speed=options.speed,
@@ -50,6 +63,9 @@ async def serve(options: argparse.Namespace) -> None:
         client_timeout=options.client_timeout,
         hostile=options.hostile,
         payload_as_string=options.payload_as_string,
+        push_target=options.push_target,
+        variants=variants,
+        replay=load_recording(options.replay) if options.replay else None,
     )
     await sandbox.serve()
     print(
@@ -85,10 +101,20 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["control"]:
         return control(argv[1:])
-    options = serve_parser().parse_args(argv)
+    parser = serve_parser()
+    options = parser.parse_args(argv)
+    try:
+        variants = parse_variant_options(options.variant)
+    except ValueError as error:
+        parser.error(str(error))
+    if options.replay:
+        try:
+            load_recording(options.replay)
+        except (OSError, ValueError) as error:
+            parser.error(f"cannot replay {options.replay}: {error}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        asyncio.run(serve(options))
+        asyncio.run(serve(options, variants))
     except KeyboardInterrupt:
         pass
     return 0

@@ -61,7 +61,7 @@ class HubConnection:
         controls = self.state.controls
         frames = []
         for game_type in self.subscriptions:
-            payload: Any = self.state.push_payload(self.partner, game_type, now)
+            payload: Any = self.state.push_payload(self.partner, game_type, now, self)
             if controls.payload_as_string:
                 payload = json.dumps(payload, separators=(",", ":"))
             frames.append(record({"type": 1, "target": controls.push_target, "arguments": [payload]}))
@@ -249,12 +249,14 @@ def routes(state: SandboxState, path: str) -> list[web.RouteDef]:
     def claims_or_refuse(request: web.Request) -> dict:
         if state.controls.refusing(time.time()):
             raise web.HTTPServiceUnavailable(text="Sandbox is refusing hub connections")
-        claims = state.issuer.verify(bearer_token(request.headers, request.query))
+        claims = state.issuer.verify(bearer_token(request.headers, request.query, state.variants.token_in))
         if claims is None:
             raise web.HTTPUnauthorized()
         return claims
 
     async def negotiate(request: web.Request) -> web.Response:
+        if not state.variants.negotiate:  # a hub that serves only the direct WebSocket URL
+            raise web.HTTPNotFound()
         claims_or_refuse(request)
         query = {key.lower(): value for key, value in request.query.items()}
         try:

@@ -37,6 +37,7 @@ def routes(state: SandboxState, base: str) -> list[web.RouteDef]:
             raise web.HTTPUnauthorized()
 
     async def token(request: web.Request) -> web.Response:
+        state.token_calls += 1
         try:
             body = await request.json()
         except (json.JSONDecodeError, UnicodeDecodeError):

@@ -20,6 +20,7 @@ from betcore.sandbox import hub, rest
 from betcore.sandbox.simulation import Simulation
 from betcore.sandbox.state import Controls, SandboxState
 from betcore.sandbox.tokens import TokenIssuer
+from betcore.sandbox.variants import Variants
 
 DEFAULT_API_BASE = "/partnersmediator-service/api/v2"
 DEFAULT_HUB_PATH = "/signalrhub-livefeed-service/hubs"
@@ -50,17 +51,22 @@ class Sandbox:
         client_timeout: float = 30.0,
         hostile: bool = False,
         payload_as_string: bool = False,
+        push_target: str = "SubOnWholeGamesInfo",
+        variants: Variants | None = None,
     ) -> None:
         self.host, self.port = host, port
         self.api_base, self.hub_path = api_base.rstrip("/"), hub_path.rstrip("/")
+        variants = variants or Variants()
         self.state = SandboxState(
-            simulation=Simulation(seed=seed, speed=speed, hostile=hostile, start=time.time()),
+            simulation=Simulation(seed=seed, speed=speed, hostile=hostile, start=time.time(), variants=variants),
+            variants=variants,
             issuer=TokenIssuer(partners=partners or {DEFAULT_PARTNER_ID: DEFAULT_SECRET}, lifetime=token_lifetime),
             controls=Controls(
                 push_interval=push_interval,
                 ping_interval=ping_interval,
                 client_timeout=client_timeout,
                 payload_as_string=payload_as_string,
+                push_target=push_target,
             ),
         )
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -192,6 +198,14 @@ class Sandbox:
         """Send each push payload as a JSON string instead of an object."""
         self._call(self._payload_as_string, on)
 
+    def set_variant(self, name: str, value: object) -> None:
+        """Switch one of the undocumented choices (see ``betcore.sandbox.variants``)."""
+        self._call(self._variant, name, value)
+
+    def set_push_target(self, name: str) -> None:
+        """The client-method name pushes are sent under."""
+        self._call(self._push_target, name)
+
     def set_token_lifetime(self, seconds: float) -> None:
         """Lifetime of tokens issued from now on."""
         self._call(self._token_lifetime, seconds)
@@ -235,6 +249,14 @@ class Sandbox:
     async def _payload_as_string(self, on: bool = True) -> None:
         self.state.controls.payload_as_string = bool(on)
 
+    async def _variant(self, name: str, value: object) -> None:
+        self.state.variants.set(str(name), value)
+
+    async def _push_target(self, name: str) -> None:
+        if not isinstance(name, str) or not name:
+            raise ValueError("push target must be a non-empty string")
+        self.state.controls.push_target = name
+
     async def _token_lifetime(self, seconds: float) -> None:
         self.state.issuer.lifetime = float(seconds)
 
@@ -257,6 +279,8 @@ class Sandbox:
             "hostile": self._hostile,
             "payload_as_string": self._payload_as_string,
             "token_lifetime": self._token_lifetime,
+            "variant": self._variant,
+            "push_target": self._push_target,
             "maintenance": self._maintenance,
         }
 

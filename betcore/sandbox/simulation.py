@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from betcore.sandbox.catalog import CURRENCIES, DEFAULT_LANGUAGE, GAME_KINDS, HOSTILE_STRINGS, LANGUAGES, GameKind
+from betcore.sandbox.variants import Variants
 
 AWAITING, ACTIVE, FINISHED, REVIEW, CANCELLED = 1, 2, 3, 4, 5
 BETTING_TIME, GAME_ACTION = 1, 2
@@ -39,6 +40,7 @@ def dotnet_timestamp(epoch: float) -> str:
 @dataclass
 class Round:
     id: int
+    game_type: int
     ordinal: int
     started_at: float
     state: int = AWAITING
@@ -56,7 +58,6 @@ class GameTable:
     phase: str = "awaiting"
     phase_ends_at: float = 0.0
     last_round_id: int = 0
-    maintenance_until: float = 0.0
 
 
 @dataclass
@@ -65,21 +66,31 @@ class Simulation:
     speed: float = 1.0
     hostile: bool = False
     start: float = 0.0
+    variants: Variants = field(default_factory=Variants)
     rng: random.Random = field(init=False)
     tables: dict[int, GameTable] = field(init=False, default_factory=dict)
     rounds: dict[int, Round] = field(init=False, default_factory=dict)  # every round ever, for /games/info
     jackpots: dict[tuple[int, str], float] = field(init=False, default_factory=dict)
     jackpot_rates: dict[tuple[int, str], float] = field(init=False, default_factory=dict)
     jackpots_at: float = field(init=False, default=0.0)
+    shared_next_id: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
         if self.speed <= 0:
             raise ValueError("speed must be positive")
         self.rng = random.Random(self.seed)
+        self.shared_next_id = 7_000_000 + self.rng.randrange(1000, 9000) * 10
         for game_type, kind in GAME_KINDS.items():
-            first_id = 1_000_000 * game_type + self.rng.randrange(1000, 9000) * 10
-            table = GameTable(kind=kind, round=Round(id=first_id, ordinal=1, started_at=self.start))
-            table.last_round_id = first_id - 1
+            if self.variants.shared_round_ids:
+                first_id = self._shared_id()
+                previous = first_id - 1 - self.rng.randrange(1, 5)  # another game's round sits in between
+            else:
+                first_id = 1_000_000 * game_type + self.rng.randrange(1000, 9000) * 10
+                previous = first_id - 1
+            table = GameTable(
+                kind=kind, round=Round(id=first_id, game_type=game_type, ordinal=1, started_at=self.start)
+            )
+            table.last_round_id = previous
             # Stagger the tables so that they are not all in the same phase.
             table.phase_ends_at = self.start + self._scaled(self.rng.uniform(0.5, AWAIT_SECONDS))
             self.tables[game_type] = table
@@ -89,6 +100,15 @@ class Simulation:
                 self.jackpots[key] = round(kind.jackpot_seed * self.rng.uniform(1.0, 3.0), 2)
                 self.jackpot_rates[key] = kind.jackpot_seed * self.rng.uniform(0.0005, 0.002)
         self.jackpots_at = self.start
+
+    def _shared_id(self) -> int:
+        self.shared_next_id += 1
+        return self.shared_next_id
+
+    def _next_round_id(self, old: Round) -> int:
+        if self.variants.shared_round_ids:
+            return self._shared_id()
+        return old.id + 1
 
     def _scaled(self, seconds: float) -> float:
         return seconds / self.speed
@@ -149,7 +169,9 @@ class Simulation:
 
     def _new_round(self, table: GameTable, at: float) -> None:
         old = table.round
-        table.round = Round(id=old.id + 1, ordinal=old.ordinal + 1, started_at=at)
+        table.round = Round(
+            id=self._next_round_id(old), game_type=old.game_type, ordinal=old.ordinal + 1, started_at=at
+        )
         self.rounds[table.round.id] = table.round
         if self.rng.random() < MAINTENANCE_CHANCE:
             self.start_maintenance(table.kind.game_type, at, MAINTENANCE_SECONDS)
@@ -160,7 +182,6 @@ class Simulation:
         """Put a game type in maintenance (``im``) for ``seconds`` of simulated time."""
         table = self.tables[game_type]
         self._enter(table, "maintenance", at, seconds)
-        table.maintenance_until = table.phase_ends_at
 
     def _grow_jackpots(self, now: float) -> None:
         elapsed = max(0.0, now - self.jackpots_at) * self.speed
@@ -170,6 +191,16 @@ class Simulation:
 
     def _result_for(self, game_type: int) -> dict[str, Any]:
         rng = self.rng
+        if self.variants.result_shape == "unknown":
+            # A shape no renderer knows: nested lists, booleans, nulls, odd keys.
+            return {
+                "o": [
+                    {"k": f"x{rng.randint(1, 9)}", "v": [rng.randint(0, 99), rng.randint(0, 99)]},
+                    {"k": "y", "v": []},
+                ],
+                "ok": rng.random() < 0.5,
+                "meta": None,
+            }
         if game_type == 1:
             dice = [rng.randint(1, 6), rng.randint(1, 6)]
             result: dict[str, Any] = {"dice": dice, "total": sum(dice)}
@@ -212,6 +243,7 @@ class Simulation:
                     "ps": rnd.play_status,
                     "cr": rnd.ordinal,
                     "sdt": dotnet_timestamp(rnd.started_at),
+                    **({"res": rnd.result} if self.variants.results_in_push and rnd.result is not None else {}),
                 }
             ],
         }
@@ -220,15 +252,19 @@ class Simulation:
         rnd = self.rounds.get(game_id)
         if rnd is None:
             return None
-        game_type = game_id // 1_000_000
-        return {
+        game = {
             "i": rnd.id,
-            "t": game_type,
-            "ge": self.tables[game_type].kind.edition,
+            "t": rnd.game_type,
+            "ge": self.tables[rnd.game_type].kind.edition,
             "s": rnd.state,
             "sdt": dotnet_timestamp(rnd.started_at),
-            "result": rnd.result,
         }
+        shape = self.variants.info_shape
+        if shape == "nested":
+            return {"game": game, "result": rnd.result}
+        if shape == "inline":
+            return {**game, **(rnd.result or {})}
+        return {**game, "result": rnd.result}
 
     def translations(self, language: str) -> list[dict[str, Any]]:
         rows = []
@@ -237,10 +273,23 @@ class Simulation:
             name = table.kind.names[names_language]
             if self.hostile:
                 name = f"{name} {HOSTILE_STRINGS[game_type % len(HOSTILE_STRINGS)]}"
-            rows.append({"gameType": game_type, "languageCode": names_language, "name": name})
+            shown_id: int | str = str(game_type) if self.variants.translation_ids == "string" else game_type
+            rows.append({"gameType": shown_id, "languageCode": names_language, "name": name})
         return rows
 
-    def jackpot_rows(self, game_type: int | None, currency: str | None) -> list[dict[str, Any]]:
+    def jackpot_rows(self, game_type: int | None, currency: str | None) -> Any:
+        """The accumulated jackpots in the shape the ``jackpots_shape`` variant asks for."""
+        shape = self.variants.jackpots_shape
+        if shape in ("amount", "object"):
+            # One accumulated amount: the first game type's EUR pot stands for "the" jackpot.
+            amount = self.jackpots[(min(self.tables), "EUR")]
+            return amount if shape == "amount" else {"amount": amount, "currencyCode": "EUR"}
+        if shape == "currency_rows":
+            return [
+                {"currencyCode": c, "amount": round(sum(a for (t, cc), a in self.jackpots.items() if cc == c), 2)}
+                for c in CURRENCIES
+                if currency is None or c == currency
+            ]
         return [
             {"gameType": t, "currencyCode": c, "amount": amount}
             for (t, c), amount in sorted(self.jackpots.items())

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from betcore.sandbox.simulation import Simulation, dotnet_timestamp
 from betcore.sandbox.tokens import TokenIssuer
+from betcore.sandbox.variants import Variants
 
 if TYPE_CHECKING:
     from betcore.sandbox.hub import HubConnection
@@ -46,23 +47,35 @@ class SandboxState:
     simulation: Simulation
     issuer: TokenIssuer
     controls: Controls
+    variants: Variants = field(default_factory=Variants)
     connections: set[HubConnection] = field(default_factory=set)
-    # [SANDBOX] one sId counter per partner, continuing across reconnects (§4.7).
-    sequences: dict[int, int] = field(default_factory=dict)
+    # sId counters, keyed by what the sid_scope variant counts: partner (the default,
+    # continuing across reconnects), (partner, game type), or one connection.
+    sequences: dict[object, int] = field(default_factory=dict)
     pushes_sent: int = 0
+    token_calls: int = 0  # every POST /auth/token, good or bad: tests bound a client's retries
 
     def advance(self) -> float:
         now = time.time()
         self.simulation.advance(now)
         return now
 
-    def next_sequence(self, partner: int) -> int:
-        value = self.sequences.get(partner, 0)
-        self.sequences[partner] = value + 1
+    def next_sequence(self, key: object) -> int:
+        value = self.sequences.get(key, 0)
+        self.sequences[key] = value + 1
         return value
 
-    def push_payload(self, partner: int, game_type: int, now: float) -> dict:
-        payload = {"sId": self.next_sequence(partner), "tst": dotnet_timestamp(now)}
+    def sequence_key(self, partner: int, game_type: int, connection: object) -> object:
+        scope = self.variants.sid_scope
+        if scope == "subscription":
+            return (partner, game_type)
+        if scope == "connection":
+            return ("connection", id(connection))
+        return partner
+
+    def push_payload(self, partner: int, game_type: int, now: float, connection: object = None) -> dict:
+        sequence = self.next_sequence(self.sequence_key(partner, game_type, connection))
+        payload = {"sId": sequence, "tst": dotnet_timestamp(now)}
         payload.update(self.simulation.whole_games_info(game_type, now))
         return payload
 
@@ -93,7 +106,10 @@ class SandboxState:
         return {
             "connections": len(self.connections),
             "subscriptions": sorted({t for c in self.connections for t in c.subscriptions}),
-            "sequences": {str(partner): value for partner, value in self.sequences.items()},
+            "sequences": {str(key): value for key, value in self.sequences.items()},
+            "token_calls": self.token_calls,
+            "variants": self.variants.as_dict(),
+            "push_target": self.controls.push_target,
             "pushes_sent": self.pushes_sent,
             "paused": self.controls.pushes_paused(now),
             "refusing": self.controls.refusing(now),

@@ -44,9 +44,15 @@ class TokenIssuer:
             return None
 
 
-def bearer_token(headers: dict | object, query: dict | object) -> str | None:
-    """The JWT from ``Authorization: Bearer`` (Node, .NET) or ``access_token`` (browsers)."""
-    header = headers.get("Authorization", "")  # type: ignore[attr-defined]
-    if header.lower().startswith("bearer "):
-        return header[7:].strip() or None
-    return query.get("access_token") or None  # type: ignore[attr-defined]
+def bearer_token(headers: dict | object, query: dict | object, accept: str = "any") -> str | None:
+    """The JWT from ``Authorization: Bearer`` (Node, .NET) or ``access_token`` (browsers).
+
+    ``accept`` narrows where it is read from: "any", "header" or "query".
+    """
+    if accept in ("any", "header"):
+        header = headers.get("Authorization", "")  # type: ignore[attr-defined]
+        if header.lower().startswith("bearer "):
+            return header[7:].strip() or None
+    if accept in ("any", "query"):
+        return query.get("access_token") or None  # type: ignore[attr-defined]
+    return None

@@ -78,12 +78,17 @@ function renderResults(t) {
   list.replaceChildren(...items);
 }
 
+// A pot per game type and currency; t 0 is one pot for all games, currency "" one BETCORE did not name.
+const jackpotFor = (t) => state.jackpots.get(`${t}:${config.currency}`) || state.jackpots.get(`${t}:`);
+
 function renderJackpots() {
+  const pooled = jackpotFor(0);
   for (const item of document.querySelectorAll(".bw-jackpot")) {
     const t = Number(item.dataset.t);
-    const row = state.jackpots.get(`${t}:${config.currency}`);
-    $(".bw-jackpot-name", item).textContent = state.names[String(t)] || `#${t}`;
-    $(".bw-jackpot-amount", item).textContent = row ? moneyFormat.format(row.amount) : "—";
+    const row = jackpotFor(t);
+    item.hidden = t === 0 ? !row : !row && Boolean(pooled);
+    if (t !== 0) $(".bw-jackpot-name", item).textContent = state.names[String(t)] || `#${t}`;
+    $(".bw-jackpot-amount", item).textContent = row ? (row.currency ? moneyFormat : numberFormat).format(row.amount) : "—";
   }
 }
 
