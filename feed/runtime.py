@@ -47,6 +47,8 @@ def build_worker(upstream: Upstream) -> FeedWorker:
         hub_url=upstream.hub_url,
         partner_id=upstream.partner_id,
         push_target=settings.BETCORE_PUSH_TARGET,
+        negotiate=settings.BETCORE_HUB_NEGOTIATE,
+        token_in=settings.BETCORE_HUB_TOKEN_IN,
         silence_seconds=settings.FEED_SILENCE_SECONDS,
         translations_refresh=settings.FEED_TRANSLATIONS_REFRESH_SECONDS,
         jackpots_poll=settings.FEED_JACKPOTS_POLL_SECONDS,

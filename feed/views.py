@@ -56,9 +56,18 @@ async def readyz(request: HttpRequest) -> JsonResponse:
         "reconnects": health.get("reconnects", 0),
         "parseErrors": health.get("parseErrors", 0),
         "feedStatus": health.get("status", "unknown"),
+        # Why the feed is not streaming, in plain words ("" while it is).
+        "reason": health.get("reason", "") if health else "feed worker has not reported (is it running?)",
+        "connectionMode": health.get("connectionMode", ""),
+        "pushTargets": health.get("pushTargets", []),
+        "unknownTargets": health.get("unknownTargets", {}),
+        "sidGaps": health.get("sidGaps", 0),
         "channelLayer": store_ok and await _channel_layer_ok(),
         "database": await sync_to_async(_database_ok)(),
     }
+    heartbeat_age = now - health.get("heartbeat", 0) if health else None
+    if not body["reason"] and heartbeat_age is not None and heartbeat_age > 5:
+        body["reason"] = f"feed worker has not reported for {heartbeat_age:.0f} s (is it running?)"
     stale = age is None or age > settings.FEED_READY_MAX_AGE_SECONDS
     body["ready"] = not stale and body["channelLayer"]
     return JsonResponse(body, status=200 if body["ready"] else 503)

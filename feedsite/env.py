@@ -43,6 +43,12 @@ class Env:
             return False
         raise ConfigError(f"{name}={value!r} is not a boolean; use one of 1/0, true/false, yes/no, on/off")
 
+    def choice(self, name: str, choices: tuple[str, ...], default: str) -> str:
+        value = self.str(name, default).lower()
+        if value not in choices:
+            raise ConfigError(f"{name}={value!r} must be one of {', '.join(choices)}")
+        return value
+
     def int(self, name: str, default: int, minimum: int | None = None) -> int:
         value = self.raw(name)
         if value is None or value == "":

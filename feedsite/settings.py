@@ -144,7 +144,10 @@ if any(_betcore_values) and not all(_betcore_values):
         "must be set together (leave all four unset to use the local sandbox)"
     )
 BETCORE_USE_SANDBOX = not any(_betcore_values)
-BETCORE_PUSH_TARGET = env.str("BETCORE_PUSH_TARGET", "SubOnWholeGamesInfo")
+# BETCORE's docs leave these open; the defaults try every plausible way (see the README).
+BETCORE_PUSH_TARGET = env.str("BETCORE_PUSH_TARGET", "auto")
+BETCORE_HUB_NEGOTIATE = env.choice("BETCORE_HUB_NEGOTIATE", ("auto", "always", "never"), "auto")
+BETCORE_HUB_TOKEN_IN = env.choice("BETCORE_HUB_TOKEN_IN", ("both", "query", "header"), "both")
 
 # Feed worker tuning.
 FEED_SILENCE_SECONDS = env.float("FEED_SILENCE_SECONDS", 10.0, minimum=0.5)

@@ -1,0 +1,57 @@
+"""The real feed worker (signalrcore, REST, store) run against a sandbox, seen from a channel-layer member."""
+
+import asyncio
+import json
+import time
+
+from channels.layers import InMemoryChannelLayer
+
+from betcore.rest import BetcoreRest
+from betcore.sandbox import Sandbox
+from feed.present import STATUS_GROUP, group_for_game, group_for_jackpots, group_for_names
+from feed.store import MemoryStore
+from feed.worker import FeedWorker, Wanted, WorkerConfig
+
+
+class RunningWorker:
+    def __init__(self, sandbox: Sandbox, *, secret: str = "sandbox-secret", store=None, **config) -> None:
+        self.layer = InMemoryChannelLayer(capacity=10_000)
+        self.store = store or MemoryStore()
+        rest = BetcoreRest(sandbox.api_url, 1, secret)
+
+        async def wanted() -> Wanted:
+            return Wanted(game_types=(3, 1), languages=("en", "ru"))
+
+        settings = {"silence_seconds": 2.0, "jackpots_poll": 0.5, "reconnect_max": 1.0, **config}
+        self.worker = FeedWorker(WorkerConfig(sandbox.hub_url, 1, **settings), rest, self.store, self.layer, wanted)
+        self.stop = asyncio.Event()
+
+    async def __aenter__(self) -> "RunningWorker":
+        self.channel = await self.layer.new_channel()
+        jackpots = [group_for_jackpots(c) for c in ("EUR", "USD", "")]
+        for group in (group_for_game(3), group_for_game(1), *jackpots, STATUS_GROUP, group_for_names("ru")):
+            await self.layer.group_add(group, self.channel)
+        self.task = asyncio.create_task(self.worker.run(self.stop))
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        self.stop.set()
+        await asyncio.wait_for(self.task, 15)
+
+    async def receive(self, predicate=lambda m: True, timeout: float = 10.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            event = await asyncio.wait_for(self.layer.receive(self.channel), max(0.01, deadline - time.monotonic()))
+            message = json.loads(event["text"])
+            if predicate(message):
+                return message
+
+    async def collect(self, seconds: float) -> list[dict]:
+        messages, deadline = [], time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                event = await asyncio.wait_for(self.layer.receive(self.channel), deadline - time.monotonic())
+            except TimeoutError:
+                break
+            messages.append(json.loads(event["text"]))
+        return messages
