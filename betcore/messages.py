@@ -308,7 +308,7 @@ def parse_jackpots(body: Any) -> tuple[JackpotRow, ...]:
     """
     data = unwrap(body)
     amount = _amount(data)
-    if amount is not None and not isinstance(data, str):
+    if amount is not None:
         return (JackpotRow(0, "", amount),)
     if isinstance(data, Mapping):
         row = _jackpot_row(data)
