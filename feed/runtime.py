@@ -11,7 +11,7 @@ from django.conf import settings
 
 from betcore.rest import BetcoreRest
 from feed.store import get_store
-from feed.wanted import wanted_from_widgets
+from feed.wanted import follow_offered_game_types, wanted_from_widgets
 from feed.worker import FeedWorker, WorkerConfig
 
 log = logging.getLogger("feed.runtime")
@@ -55,7 +55,7 @@ def build_worker(upstream: Upstream) -> FeedWorker:
         reconnect_max=settings.FEED_RECONNECT_MAX_SECONDS,
     )
     rest = BetcoreRest(upstream.api_url, upstream.partner_id, upstream.secret)
-    return FeedWorker(config, rest, get_store(), get_channel_layer(), wanted_from_widgets)
+    return FeedWorker(config, rest, get_store(), get_channel_layer(), wanted_from_widgets, follow_offered_game_types)
 
 
 async def run_worker_until(upstream: Upstream, stop: asyncio.Event) -> None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 from channels.db import database_sync_to_async
 
 from feed.worker import Wanted
+
+log = logging.getLogger("feed.wanted")
 
 
 @database_sync_to_async
@@ -17,3 +21,13 @@ def wanted_from_widgets() -> Wanted:
         languages.add(widget.language)
         game_types.extend(t for t in widget.game_type_list() if t not in game_types)
     return Wanted(game_types=tuple(game_types), languages=tuple(sorted(languages)))
+
+
+@database_sync_to_async
+def follow_offered_game_types(offered: list[int]) -> None:
+    """Widgets set to follow the feed show the game types it offers (from BETCORE's translations)."""
+    from widget.models import Widget
+
+    changed = Widget.objects.follow_offered_game_types(offered)
+    if changed:
+        log.info("%d widget(s) following the feed now show game types %s", changed, offered)

@@ -88,12 +88,14 @@ class FeedWorker:
         store: FeedStore,
         channel_layer: Any,
         wanted: Callable[[], Awaitable[Wanted]],
+        offered: Callable[[list[int]], Awaitable[None]] | None = None,
     ) -> None:
         self.config = config
         self.rest = rest
         self.store = store
         self.layer = channel_layer
         self.wanted_source = wanted
+        self.offered_sink = offered  # told the game types BETCORE offers (widgets that follow the feed)
         self.wanted = Wanted()
         self.health = WorkerHealth()
         self.games: dict[int, dict[str, Any]] = {}
@@ -336,6 +338,8 @@ class FeedWorker:
             except BetcoreError as error:
                 log.warning("translations for %s unavailable: %s", language, error)
                 continue
+            if language == "en" and names and self.offered_sink is not None:
+                await self._tell_offered(list(names))
             if names != self.names.get(language):
                 self.names[language] = names
                 shown = {str(t): name for t, name in names.items()}
@@ -343,6 +347,15 @@ class FeedWorker:
                 await self._broadcast(
                     group_for_names(language), {"type": "names", "lang": language, "names": shown}, "names"
                 )
+
+    async def _tell_offered(self, game_types: list[int]) -> None:
+        assert self.offered_sink is not None
+        try:
+            await self.offered_sink(game_types)
+        except Exception as error:  # the database may be down; the next refresh tries again
+            log.warning("could not update widgets that follow the feed (%s)", type(error).__name__)
+            return
+        await self.refresh_wanted()
 
     async def refresh_jackpots(self) -> None:
         try:

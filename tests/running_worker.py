@@ -14,16 +14,20 @@ from feed.worker import FeedWorker, Wanted, WorkerConfig
 
 
 class RunningWorker:
-    def __init__(self, sandbox: Sandbox, *, secret: str = "sandbox-secret", store=None, **config) -> None:
+    def __init__(
+        self, sandbox: Sandbox, *, secret: str = "sandbox-secret", store=None, offered=None, wanted=None, **config
+    ) -> None:
         self.layer = InMemoryChannelLayer(capacity=10_000)
         self.store = store or MemoryStore()
         rest = BetcoreRest(sandbox.api_url, 1, secret)
 
-        async def wanted() -> Wanted:
+        async def fixed_wanted() -> Wanted:
             return Wanted(game_types=(3, 1), languages=("en", "ru"))
 
         settings = {"silence_seconds": 2.0, "jackpots_poll": 0.5, "reconnect_max": 1.0, **config}
-        self.worker = FeedWorker(WorkerConfig(sandbox.hub_url, 1, **settings), rest, self.store, self.layer, wanted)
+        self.worker = FeedWorker(
+            WorkerConfig(sandbox.hub_url, 1, **settings), rest, self.store, self.layer, wanted or fixed_wanted, offered
+        )
         self.stop = asyncio.Event()
 
     async def __aenter__(self) -> "RunningWorker":

@@ -49,7 +49,7 @@ class WidgetAdmin(admin.ModelAdmin):
     readonly_fields = ("public_id", "created", "updated")
     fieldsets = (
         (None, {"fields": ("name", "enabled", "public_id", "theme", "language", "currency")}),
-        ("Content", {"fields": ("game_types", "show_games", "show_results", "show_jackpots")}),
+        ("Content", {"fields": ("game_types", "follow_feed", "show_games", "show_results", "show_jackpots")}),
         ("Embedding", {"fields": ("allowed_origins",)}),
         ("History", {"fields": ("created", "updated"), "classes": ("collapse",)}),
     )
@@ -57,6 +57,12 @@ class WidgetAdmin(admin.ModelAdmin):
     class Media:
         js = ("widget/admin-preview.js",)
         css = {"all": ("widget/admin.css",)}
+
+    def save_model(self, request: HttpRequest, obj: Widget, form: forms.ModelForm, change: bool) -> None:
+        # Game types chosen by hand win over following the feed.
+        if change and "game_types" in form.changed_data and "follow_feed" not in form.changed_data:
+            obj.follow_feed = False
+        super().save_model(request, obj, form, change)
 
     def render_change_form(self, request: HttpRequest, context: dict, *args: object, **kwargs: object) -> HttpResponse:
         widget = context.get("original")

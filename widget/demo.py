@@ -12,7 +12,8 @@ def ensure_demo_widget(partner_origins: list[str]) -> Widget:
     theme, _ = Theme.objects.get_or_create(name="Default")
     widget = Widget.objects.filter(name=DEMO_WIDGET_NAME).first()
     if widget is None:
-        widget = Widget(name=DEMO_WIDGET_NAME, game_types="3, 1, 2, 5", theme=theme, language="en")
+        # Follows the feed: the worker replaces these with the game types BETCORE offers.
+        widget = Widget(name=DEMO_WIDGET_NAME, game_types="3, 1, 2, 5", theme=theme, language="en", follow_feed=True)
     known = widget.origin_list()
     widget.allowed_origins = "\n".join(known + [o for o in partner_origins if o not in known])
     widget.save()

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from widget.validators import (
+    MAX_GAME_TYPES,
     parse_game_types,
     parse_origins,
     validate_colour,
@@ -80,6 +81,16 @@ class WidgetQuerySet(models.QuerySet):
     def enabled(self) -> WidgetQuerySet:
         return self.filter(enabled=True)
 
+    def follow_offered_game_types(self, offered: list[int]) -> int:
+        """Give widgets that follow the feed the game types it offers (at most 12, in its order)."""
+        value = ", ".join(str(t) for t in offered[:MAX_GAME_TYPES])
+        changed = 0
+        for widget in self.filter(follow_feed=True).exclude(game_types=value):
+            widget.game_types = value
+            widget.save(update_fields=["game_types", "updated"])
+            changed += 1
+        return changed
+
 
 class Widget(models.Model):
     name = models.CharField(max_length=120)
@@ -89,6 +100,13 @@ class Widget(models.Model):
         max_length=200,
         validators=[validate_game_types],
         help_text=_("BETCORE game type ids in the order shown, comma-separated, e.g. 3, 1, 5."),
+    )
+    follow_feed = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Show every game type the feed offers, kept up to date by the feed worker. "
+            "Editing the game types by hand turns this off."
+        ),
     )
     currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
     show_games = models.BooleanField(default=True)

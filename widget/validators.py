@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
+MAX_GAME_TYPES = 12
 
 
 def validate_colour(value: str) -> None:
@@ -28,8 +29,8 @@ def parse_game_types(value: str) -> list[int]:
         if int(item) in game_types:
             raise ValidationError(f"Game type {item} is listed twice.", code="game_types")
         game_types.append(int(item))
-    if len(game_types) > 12:
-        raise ValidationError("A widget shows at most 12 game types.", code="game_types")
+    if len(game_types) > MAX_GAME_TYPES:
+        raise ValidationError(f"A widget shows at most {MAX_GAME_TYPES} game types.", code="game_types")
     return game_types
 
 
