@@ -324,9 +324,7 @@ def _type_report(rows: list[tuple[float, dict[str, Any], dict[str, Any]]]) -> di
     follows = {(a, b) for a, b in follows if isinstance(b, int) and b > a}
     return {
         "pushes": len(rows),
-        "cadence_ms": round(median(b - a for a, b in zip(times, times[1:], strict=False)) * 1000)
-        if len(times) > 2
-        else None,
+        "cadence_ms": round(median(b - a for a, b in itertools.pairwise(times)) * 1000) if len(times) > 2 else None,
         "sid_steps": {str(k): v for k, v in sorted(steps.items())},
         "round_ids": ids[:20],
         "round_id_steps": sorted({b - a for a, b in itertools.pairwise(ids)}),
