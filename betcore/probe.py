@@ -138,7 +138,12 @@ class Probe:
         return sorted(names) or [3, 1]
 
     def _rest_once(self, rest: BetcoreRest, recorder: Recorder) -> None:
-        for call in (lambda: rest.translations("ru"), rest.jackpots, lambda: rest.get("/games")):
+        for call in (
+            lambda: rest.translations("en"),
+            lambda: rest.translations("ru"),
+            rest.jackpots,
+            lambda: rest.get("/games"),
+        ):
             try:
                 call()
             except BetcoreError as error:

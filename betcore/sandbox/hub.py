@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
-from betcore.sandbox.catalog import GAME_KINDS
 from betcore.sandbox.tokens import bearer_token
 
 if TYPE_CHECKING:
@@ -68,6 +67,11 @@ class HubConnection:
         # One frame may carry several records; clients split on 0x1E.
         await self.send_text("".join(frames))
         self.state.pushes_sent += len(frames)
+
+    async def send_push(self, target: str, argument: Any) -> None:
+        """One recorded push, as it was (replay)."""
+        await self.send_text(record({"type": 1, "target": target, "arguments": [argument]}))
+        self.state.pushes_sent += 1
 
     async def close_with(self, error: str | None = None, allow_reconnect: bool = False) -> None:
         message: dict[str, Any] = {"type": 7}
@@ -213,7 +217,7 @@ class HubConnection:
         if not isinstance(filters, dict):
             return "The subscription filter must be a JSON object"
         game_type = filters.get("GameType")
-        if not isinstance(game_type, int) or game_type not in GAME_KINDS:
+        if not isinstance(game_type, int) or game_type not in self.state.offered_game_types():
             return f"Unknown GameType {game_type!r}"
         partner = filters.get("PartnerClientId")
         if partner is not None and partner != self.partner:

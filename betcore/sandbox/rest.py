@@ -57,8 +57,8 @@ def routes(state: SandboxState, base: str) -> list[web.RouteDef]:
         game_id = _optional_int(request, "gameId")
         if game_id is None:
             return _error(400, 400, "gameId is required")
-        state.advance()
-        info = state.simulation.game_info(game_id)
+        now = state.advance()
+        info = state.replay.round_info(game_id, now) if state.replay else state.simulation.game_info(game_id)
         if info is None:
             return _error(404, 404, "Game not found")
         return web.json_response(info)
@@ -66,17 +66,23 @@ def routes(state: SandboxState, base: str) -> list[web.RouteDef]:
     async def translations(request: web.Request) -> web.Response:
         authorized(request)
         language = request.query.get("languageCode", "en").lower()
+        if state.replay is not None:
+            return web.json_response(state.replay.translations(language))
         return web.json_response(state.simulation.translations(language))
 
     async def jackpots(request: web.Request) -> web.Response:
         authorized(request)
         game_type = _optional_int(request, "gameType")
         currency = request.query.get("currencyCode") or None
-        state.advance()
+        now = state.advance()
+        if state.replay is not None:
+            return web.json_response(state.replay.jackpots(now))
         return web.json_response(state.simulation.jackpot_rows(game_type, currency and currency.upper()))
 
     async def games(request: web.Request) -> web.Response:
         authorized(request)
+        if state.replay is not None and state.replay.recording.games is not None:
+            return web.json_response(state.replay.recording.games)
         return web.json_response(
             [{"gameType": row["gameType"], "name": row["name"]} for row in state.simulation.translations("en")]
         )

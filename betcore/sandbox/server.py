@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from betcore.sandbox import hub, rest
+from betcore.sandbox.replay import Recording, ReplayFeed
 from betcore.sandbox.simulation import Simulation
 from betcore.sandbox.state import Controls, SandboxState
 from betcore.sandbox.tokens import TokenIssuer
@@ -53,6 +54,7 @@ class Sandbox:
         payload_as_string: bool = False,
         push_target: str = "SubOnWholeGamesInfo",
         variants: Variants | None = None,
+        replay: Recording | None = None,
     ) -> None:
         self.host, self.port = host, port
         self.api_base, self.hub_path = api_base.rstrip("/"), hub_path.rstrip("/")
@@ -69,6 +71,9 @@ class Sandbox:
                 push_target=push_target,
             ),
         )
+        if replay is not None:
+            self.state.replay = ReplayFeed(replay, started=time.time())
+            self.state.controls.push_interval = 0.05  # recorded cadence, not the simulation's ticks
         self.loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None

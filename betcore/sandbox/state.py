@@ -17,6 +17,7 @@ from betcore.sandbox.variants import Variants
 
 if TYPE_CHECKING:
     from betcore.sandbox.hub import HubConnection
+    from betcore.sandbox.replay import ReplayFeed
 
 log = logging.getLogger("betcore.sandbox")
 
@@ -54,6 +55,12 @@ class SandboxState:
     sequences: dict[object, int] = field(default_factory=dict)
     pushes_sent: int = 0
     token_calls: int = 0  # every POST /auth/token, good or bad: tests bound a client's retries
+    replay: ReplayFeed | None = None  # serving a probe recording instead of the simulation
+
+    def offered_game_types(self) -> set[int]:
+        if self.replay is not None:
+            return self.replay.recording.game_types
+        return set(self.simulation.tables)
 
     def advance(self) -> float:
         now = time.time()
@@ -97,9 +104,19 @@ class SandboxState:
                 await connection.close_with("Token expired", allow_reconnect=True)
         if self.controls.pushes_paused(now):
             return
+        if self.replay is not None:
+            await self._push_replay(now)
+            return
         sends = [connection.push(now) for connection in list(self.connections) if connection.subscriptions]
         if sends:
             await asyncio.gather(*sends, return_exceptions=True)
+
+    async def _push_replay(self, now: float) -> None:
+        assert self.replay is not None
+        for target, argument, game_types in self.replay.due(now):
+            sends = [c.send_push(target, argument) for c in list(self.connections) if game_types & set(c.subscriptions)]
+            if sends:
+                await asyncio.gather(*sends, return_exceptions=True)
 
     def status(self) -> dict:
         now = time.time()
@@ -114,6 +131,7 @@ class SandboxState:
             "paused": self.controls.pushes_paused(now),
             "refusing": self.controls.refusing(now),
             "hostile": self.simulation.hostile,
+            "replaying": self.replay is not None,
             "payload_as_string": self.controls.payload_as_string,
             "token_lifetime": self.issuer.lifetime,
         }

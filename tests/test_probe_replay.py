@@ -1,0 +1,146 @@
+"""The first-contact probe against the sandbox in each mode, and the worker against a replayed recording."""
+
+import asyncio
+import io
+import time
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+
+from betcore.probe import Probe, analyse, read_recording, report
+from betcore.sandbox import DEFAULT_PARTNER_ID, DEFAULT_SECRET, Sandbox
+from betcore.sandbox.replay import load_recording
+from betcore.sandbox.variants import Variants
+from tests.running_worker import RunningWorker
+
+FIXTURE = Path(__file__).parent / "fixtures" / "probe-sandbox.jsonl"
+
+
+def probe(sandbox, seconds=5.0, secret=DEFAULT_SECRET):
+    out = io.StringIO()
+    records = Probe(
+        sandbox.api_url,
+        sandbox.hub_url,
+        DEFAULT_PARTNER_ID,
+        secret,
+        seconds=seconds,
+        trial_seconds=0.8,
+        out=out,
+        game_types=[1, 3],
+        log=lambda text: None,
+    ).run()
+    return records, out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("variants", "options", "expect"),
+    [
+        ({}, {}, {"modes": [True, True, True, True, True], "sid_shared": True, "target": "SubOnWholeGamesInfo"}),
+        ({"negotiate": False}, {}, {"modes": [False, False, True, True, True]}),
+        ({"token_in": "query"}, {}, {"modes": [True, False, True, False, True]}),
+        ({"token_in": "header"}, {}, {"modes": [False, True, False, True, True]}),
+        ({"sid_scope": "subscription"}, {}, {"sid_shared": False}),
+        ({"shared_round_ids": True}, {}, {"follows_not_one": True}),
+        ({"results_in_push": True, "result_shape": "unknown"}, {"payload_as_string": True}, {"strings": True}),
+        ({}, {"push_target": "WholeGamesInfo"}, {"target": "WholeGamesInfo"}),
+        ({"jackpots_shape": "amount"}, {}, {"jackpots": "float"}),
+    ],
+    ids=[
+        "default",
+        "no-negotiate",
+        "query-only",
+        "header-only",
+        "sid-per-sub",
+        "shared-ids",
+        "strings",
+        "target",
+        "one-jackpot",
+    ],
+)
+def test_probe_report_in_each_mode(variants, options, expect):
+    with Sandbox(seed=5, speed=4.0, ping_interval=1.0, variants=Variants(**variants), **options) as sandbox:
+        records, written = probe(sandbox)
+    lines = read_recording(written.splitlines())
+    assert lines == records
+    assert "sandbox-secret" not in written and "eyJ" not in written, "credentials and tokens are redacted"
+    analysis = analyse(records)
+    text = report(analysis)
+    assert analysis["pushes"] > 0 and "BETCORE first-contact probe" in text
+    if "modes" in expect:
+        assert [m["ok"] for m in analysis["modes"]] == expect["modes"]
+        for mode in analysis["modes"]:
+            if not mode["ok"]:
+                assert mode["reason"], "a failed mode says why"
+    if "sid_shared" in expect:
+        assert analysis["sid_shared"] is expect["sid_shared"]
+    if "target" in expect:
+        assert set(analysis["push_targets"]) == {expect["target"]}
+        assert expect["target"] in text
+    if expect.get("follows_not_one"):
+        assert any(row["next_round_follows_last"] != [1] for row in analysis["game_types"].values())
+    if expect.get("strings"):
+        assert analysis["payload_as_string"] == analysis["pushes"]
+    if "jackpots" in expect:
+        assert analysis["rest"]["jackpots"]["shape"] == expect["jackpots"]
+        assert analysis["rest"]["jackpots"]["parsed"] == 1
+    assert analysis["parse_errors"] == {}
+
+
+def test_probe_with_wrong_credentials_records_the_refusal_and_fails(tmp_path):
+    with Sandbox(seed=5) as sandbox:
+        records, _ = probe(sandbox, secret="wrong")
+    analysis = analyse(records)
+    assert analysis["pushes"] == 0
+    assert analysis["errors"] == ["credentials rejected by BETCORE (103752): Wrong credentials"]
+
+
+@pytest.mark.django_db
+def test_probe_command_reports_a_recording_and_exits_non_zero_without_a_feed(tmp_path, capsys):
+    call_command("betcore_probe", "--report", str(FIXTURE))
+    assert "Push method names: {'SubOnWholeGamesInfo'" in capsys.readouterr().out
+    with Sandbox(seed=5, variants=Variants(token_in="query", negotiate=False)) as sandbox:
+        sandbox.set_push_target("Nothing")
+        sandbox.pause_pushes()
+        out = tmp_path / "probe.jsonl"
+        with (
+            override_settings(
+                BETCORE_USE_SANDBOX=False,
+                BETCORE_API_URL=sandbox.api_url,
+                BETCORE_HUB_URL=sandbox.hub_url,
+                BETCORE_PARTNER_CLIENT_ID=1,
+                BETCORE_SECRET=DEFAULT_SECRET,
+            ),
+            pytest.raises(SystemExit) as exited,
+        ):
+            call_command("betcore_probe", "--seconds", "3", "--trial-seconds", "0.5", "--out", str(out))
+    assert exited.value.code == 1
+    assert read_recording(out.read_text().splitlines())[0]["kind"] == "meta"
+
+
+def test_fixture_recording_has_what_the_replay_needs():
+    recording = load_recording(FIXTURE)
+    assert recording.game_types == {1, 3}
+    assert recording.rounds, "finished rounds' /games/info answers are in the recording"
+    assert recording.id_span > 0 and recording.duration > 10
+
+
+async def test_worker_streams_from_a_replayed_recording_across_loops():
+    recording = load_recording(FIXTURE)
+    recorded_ids = {g["i"] for _, _, p, _ in recording.pushes for g in p["wgi"]}
+    with Sandbox(ping_interval=1.0, replay=recording) as sandbox:
+        async with RunningWorker(sandbox) as running:
+            first = await running.receive(lambda m: m["type"] == "game", timeout=5)
+            assert first["changes"]["id"] in recorded_ids
+            assert abs(first["tst"] / 1000 - time.time()) < 5, "timestamps are shifted to the present"
+            result = await running.receive(lambda m: m["type"] == "result", timeout=recording.duration + 5)
+            assert result["result"]["text"].strip() and result["result"]["state"] == "finished"
+            # The second loop continues with new ids, so the stream stays live.
+            later = await running.receive(
+                lambda m: m["type"] == "game" and m["changes"].get("id", 0) > max(recorded_ids),
+                timeout=recording.duration + 5,
+            )
+            assert later["t"] in (1, 3)
+            assert running.worker.health.parse_errors == 0
+            await asyncio.sleep(0)
