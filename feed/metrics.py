@@ -16,6 +16,9 @@ RECONNECTS = Counter("feed_hub_reconnects_total", "Hub connections rebuilt by th
 BROADCASTS = Counter("feed_broadcasts_total", "Messages sent to channel-layer groups", ["kind"])
 WIDGET_SOCKETS = Gauge("feed_widget_sockets", "Open widget WebSocket connections in this process")
 MESSAGES_SENT = Counter("feed_widget_messages_sent_total", "Messages sent to widget sockets")
+FASTPATH = Gauge(
+    "feed_widget_fastpath", "Open widget sockets by write path: direct (plain TCP) or fallback (ASGI send)", ["mode"]
+)
 QUEUED_BYTES = Gauge("feed_widget_queued_bytes", "Bytes queued in this process for widget sockets not reading")
 MESSAGES_DROPPED = Counter("feed_widget_messages_dropped_total", "Updates dropped for slow widget sockets")
 SEND_LAG = Histogram(

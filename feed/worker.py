@@ -469,6 +469,7 @@ class FeedWorker:
         event = {
             "type": "feed.message",
             "group": group,
+            "kind": kind,  # lets a consumer filter (Save-Data) without reading the text
             "text": encode(message),
             "sent": time.time(),
             "epoch": self.epoch,

@@ -21,6 +21,38 @@ REDIS_URL = "redis://127.0.0.1:6379/5"
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A certificate and key for 127.0.0.1 (PEM files), for daphne's ``ssl:`` endpoint."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -148,27 +180,19 @@ class Cluster:
     def worker(self, name: str) -> Proc:
         return self.start(name, [sys.executable, "manage.py", "feedworker"])
 
-    def web(self, name: str, port: int | None = None) -> tuple[Proc, int]:
+    def web(self, name: str, port: int | None = None, tls: tuple[Path, Path] | None = None) -> tuple[Proc, int]:
+        """A daphne process on ``port``; with ``tls`` (certificate, key) daphne serves TLS itself."""
         port = port or free_port()
-        proc = self.start(
-            name,
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-v",
-                "0",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "feedsite.asgi:application",
-            ],
-        )
+        if tls is None:
+            listen = ["-b", "127.0.0.1", "-p", str(port)]
+        else:
+            listen = ["-e", f"ssl:{port}:interface=127.0.0.1:privateKey={tls[1]}:certKey={tls[0]}"]
+        proc = self.start(name, [sys.executable, "-m", "daphne", "-v", "0", *listen, "feedsite.asgi:application"])
+        scheme = "https" if tls else "http"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                requests.get(f"http://127.0.0.1:{port}/livez", timeout=1)
+                requests.get(f"{scheme}://127.0.0.1:{port}/livez", timeout=1, verify=False)
                 return proc, port
             except requests.ConnectionError:
                 time.sleep(0.2)

@@ -139,95 +139,6 @@ async def test_a_viewer_that_stops_reading_gets_updates_dropped_then_one_snapsho
     await communicator.disconnect()
 
 
-class FakeTransport:
-    """The parts of a Twisted TCP transport that DaphneSocket reads, around a real socket."""
-
-    def __init__(self, sock=None, queued: bytes = b"") -> None:
-        self.socket = sock
-        self.connected, self._writeDisconnected = True, False
-        self.dataBuffer, self.offset, self._tempDataLen = queued, 0, 0
-        self.written: list[bytes] = []
-
-    def write(self, data: bytes) -> None:
-        self.written.append(data)
-        self._tempDataLen += len(data)
-
-
-class FakeProtocol:
-    STATE_OPEN = state = 1
-    _perMessageCompress = None
-
-    def __init__(self, transport: FakeTransport, factory) -> None:
-        self.transport, self.factory = transport, factory
-        self.send_queue: list = []
-        self.sent: list = []
-
-    def sendPreparedMessage(self, prepared) -> None:
-        self.sent.append(prepared)
-
-
-def test_daphne_sockets_are_found_from_the_send_callable_and_frame_once():
-    from functools import partial
-    from types import SimpleNamespace
-
-    from widget.daphne_socket import DaphneSocket
-
-    class Factory:
-        prepared = 0
-
-        def prepareMessage(self, payload):
-            self.prepared += 1
-            return SimpleNamespace(payloadHybi=b"\x81" + payload)
-
-    async def handle_reply(protocol, message):
-        return None
-
-    factory = Factory()
-    protocols = [FakeProtocol(FakeTransport(queued=b"x" * 100), factory) for _ in range(2)]
-    protocols[0].transport.offset, protocols[0].transport._tempDataLen = 40, 7
-    sockets = [DaphneSocket.from_send(partial(handle_reply, protocol)) for protocol in protocols]
-    assert sockets[0].backlog() == 67 and sockets[0].is_open()
-    event = {"text": '{"type":"game"}'}
-    for daphne_socket in sockets:
-        daphne_socket.send_prepared(event)
-    assert factory.prepared == 1  # framed once, sent twice
-    assert (
-        [p.payloadHybi for p in protocols[0].sent]
-        == [p.payloadHybi for p in protocols[1].sent]
-        == [b'\x81{"type":"game"}']
-    )
-    assert DaphneSocket.from_send(lambda message: None) is None
-
-
-def test_an_idle_socket_gets_the_frame_at_once_and_a_full_one_through_twisted_in_order():
-    import socket
-
-    from widget.daphne_socket import DaphneSocket
-
-    server, client = socket.socketpair()
-    server.setblocking(False)
-    server.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
-    client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    transport = FakeTransport(server)
-    direct = DaphneSocket(FakeProtocol(transport, factory=None))
-    assert direct._send_now(b"hello")
-    assert client.recv(100) == b"hello" and transport.written == []  # no Twisted round trip
-    frame = bytes(range(256)) * 2000  # far more than both kernel buffers hold
-    assert direct._send_now(frame)
-    assert transport.written and frame.endswith(transport.written[0])  # Twisted keeps the rest
-    assert direct.backlog() == len(transport.written[0])
-    assert not direct._send_now(b"later")  # something is queued: order is Twisted's job now
-    client.setblocking(False)
-    received = b""
-    while True:
-        try:
-            received += client.recv(1 << 20)
-        except BlockingIOError:
-            break
-    assert received + transport.written[0] == frame
-    server.close(), client.close()
-
-
 async def test_messages_that_arrive_together_go_out_as_one_frame_shared_by_viewers_of_the_same_games():
     from channels.layers import InMemoryChannelLayer
 
@@ -238,9 +149,10 @@ async def test_messages_that_arrive_together_go_out_as_one_frame_shared_by_viewe
             self.frames: list[dict] = []
             self.busy = busy
 
-        async def deliver(self, event: dict) -> None:
+        async def deliver(self, event: dict) -> bool:
             self.frames.append(event)
             await asyncio.sleep(self.busy)  # a slow first write keeps the sender busy
+            return True
 
         async def resync(self) -> None:
             raise AssertionError("no gap, no resync")

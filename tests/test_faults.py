@@ -9,6 +9,7 @@ import os
 import resource
 import signal
 import socket
+import ssl
 import subprocess
 import time
 
@@ -22,7 +23,7 @@ from websockets.asyncio.client import connect
 
 from betcore.sandbox import Sandbox
 from tests.frames import messages_in
-from tests.processes import POSTGRES_ADMIN, Cluster
+from tests.processes import POSTGRES_ADMIN, Cluster, self_signed_certificate
 from tests.test_worker import RunningWorker
 
 pytestmark = pytest.mark.slow
@@ -204,15 +205,17 @@ def test_viewers_of_a_restarted_web_process_come_back_spread_out_within_10_s(clu
 class StalledViewer:
     """A widget socket from a phone that stopped reading: tiny receive buffer, never reads."""
 
-    def __init__(self, port: int, widget_id: str) -> None:
+    def __init__(self, port: int, widget_id: str, tls: bool = False) -> None:
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         self.sock.connect(("127.0.0.1", port))
+        if tls:
+            self.sock = insecure_tls().wrap_socket(self.sock, server_hostname="127.0.0.1")
         key = base64.b64encode(os.urandom(16)).decode()
         self.sock.sendall(
             f"GET /ws/w/{widget_id}/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
             f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-            f"Origin: http://127.0.0.1:{port}\r\n\r\n".encode()
+            f"Origin: {'https' if tls else 'http'}://127.0.0.1:{port}\r\n\r\n".encode()
         )
         head = b""
         while b"\r\n\r\n" not in head:
@@ -232,7 +235,7 @@ class StalledViewer:
         while time.monotonic() < deadline:
             try:
                 self.buffer += self.sock.recv(1 << 16)
-            except TimeoutError:
+            except (TimeoutError, ssl.SSLWantReadError):
                 pass
         messages = []
         while len(self.buffer) >= 2:
@@ -249,10 +252,23 @@ class StalledViewer:
         return messages
 
 
-def scrape(port: int) -> dict[str, float]:
-    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
-    families = text_string_to_metric_families(text)
-    return {sample.name: sample.value for family in families for sample in family.samples if not sample.labels}
+def insecure_tls() -> ssl.SSLContext:
+    """A client TLS context that accepts the test's self-signed certificate."""
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    return context
+
+
+def scrape(port: int, tls: bool = False) -> dict[str, float]:
+    """Unlabelled samples of the web process's /metrics, plus labelled ones as name{label=value}."""
+    scheme = "https" if tls else "http"
+    text = requests.get(f"{scheme}://127.0.0.1:{port}/metrics", timeout=5, verify=False).text
+    figures = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            labels = ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()))
+            figures[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
+    return figures
 
 
 def kernel_send_queues(port: int) -> list[int]:
@@ -262,14 +278,15 @@ def kernel_send_queues(port: int) -> list[int]:
 
 
 @pytest.mark.services
-async def test_viewers_that_stop_reading_are_held_to_a_bounded_queue(cluster):
+@pytest.mark.parametrize("tls", [False, True], ids=["plain-tcp-direct-path", "daphne-tls-fallback-path"])
+async def test_viewers_that_stop_reading_are_held_to_a_bounded_queue(cluster, tmp_path, tls):
     from widget.consumers import KERNEL_SEND_BUFFER, MAX_BACKLOG_BYTES
 
     cluster.worker("worker")
-    web, port = cluster.web("web")
+    web, port = cluster.web("web", tls=self_signed_certificate(tmp_path) if tls else None)
     await wait_live(cluster)
     process = psutil.Process(web.process.pid)
-    viewers = [StalledViewer(port, cluster.widget_id) for _ in range(10)]
+    viewers = [StalledViewer(port, cluster.widget_id, tls) for _ in range(10)]
     rss_before = process.memory_info().rss
     # Each asks for a snapshot as often as the protocol allows (2/s) and reads none of
     # them, on top of the live updates: without limits the server would keep all of it.
@@ -278,12 +295,14 @@ async def test_viewers_that_stop_reading_are_held_to_a_bounded_queue(cluster):
         for viewer in viewers:
             viewer.send_text('{"type":"resync"}')
         await asyncio.sleep(0.52)
-        peak = max(peak, scrape(port)["feed_widget_queued_bytes"])
+        peak = max(peak, scrape(port, tls)["feed_widget_queued_bytes"])
         kernel_peak = max([kernel_peak, *kernel_send_queues(port)])
-    figures = scrape(port)
+    figures = scrape(port, tls)
+    mode = "fallback" if tls else "direct"
+    assert figures[f'feed_widget_fastpath{{mode="{mode}"}}'] == len(viewers)
     rss_growth = (process.memory_info().rss - rss_before) / 2**20
     print(
-        f"stalled viewers: 10; queued in the web process at most {peak / 1024:.0f} KB in all; "
+        f"stalled viewers ({mode} path): 10; queued in the web process at most {peak / 1024:.0f} KB in all; "
         f"kernel send queue at most {kernel_peak / 1024:.0f} KB per socket; "
         f"dropped {figures['feed_widget_messages_dropped_total']:.0f}; web RSS {rss_growth:+.1f} MB"
     )

@@ -22,7 +22,7 @@ from feed import metrics
 from feed.present import STATUS_GROUP, encode, group_for_game, group_for_jackpots, group_for_names
 from feed.snapshot import read_snapshot
 from feed.store import get_store
-from widget.daphne_socket import DaphneSocket
+from widget.daphne_fastpath import WidgetSocket
 from widget.fanout import local_fanout
 from widget.models import Widget
 
@@ -46,7 +46,7 @@ MAX_BACKLOG_BYTES = 64 * 1024
 KERNEL_SEND_BUFFER = 32 * 1024
 
 # The daphne sockets of this process, for the queued-bytes gauge read at each scrape.
-OPEN_SOCKETS: weakref.WeakSet[DaphneSocket] = weakref.WeakSet()
+OPEN_SOCKETS: weakref.WeakSet[WidgetSocket] = weakref.WeakSet()
 
 
 def queued_bytes() -> int:
@@ -63,7 +63,11 @@ def load_widget(public_id: str) -> Widget | None:
 
 
 class WidgetConsumer(AsyncWebsocketConsumer):
+    # No channel of its own: feed messages reach this socket through the per-process
+    # fan-out, so Channels' per-consumer channel (and its waiting receive) would be unused.
+    channel_layer_alias = "no per-consumer channel"
     widget: Widget | None = None
+    socket: WidgetSocket | None = None
 
     async def connect(self) -> None:
         self.groups_joined: list[str] = []
@@ -81,10 +85,9 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAVAILABLE)
             return
         await self.accept()
-        self.direct = DaphneSocket.from_send(self.base_send)
-        if self.direct is not None:
-            self.direct.limit_kernel_buffer(KERNEL_SEND_BUFFER)
-            OPEN_SOCKETS.add(self.direct)
+        self.socket = WidgetSocket.attach(self.base_send)
+        self.socket.limit_kernel_buffer(KERNEL_SEND_BUFFER)
+        OPEN_SOCKETS.add(self.socket)
         if self.widget is None:
             # Accept first so the browser sees the code, not an anonymous handshake failure.
             await self.close(code=CLOSE_UNKNOWN_WIDGET)
@@ -117,8 +120,9 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         self.groups_joined = []
 
     async def disconnect(self, code: int) -> None:
-        if getattr(self, "direct", None) is not None:
-            OPEN_SOCKETS.discard(self.direct)
+        if self.socket is not None:
+            OPEN_SOCKETS.discard(self.socket)
+            self.socket.detach()
         if self.widget is not None:
             metrics.WIDGET_SOCKETS.dec()
             await self._leave()
@@ -174,34 +178,32 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         self.allowance -= 1
         return True
 
-    async def deliver(self, event: dict[str, Any]) -> None:
-        """A feed message from the local fan-out: already serialized, sent as it is."""
+    async def deliver(self, event: dict[str, Any]) -> bool:
+        """A feed message from the local fan-out, already serialized; True if it was sent."""
         if self.paused:
-            return
+            return False
         if self.lite and "parts" in event:  # Save-Data filters jackpots message by message
-            for part in event["parts"]:
-                await self.deliver(part)
-            return
-        if self.lite and event["text"].startswith('{"type":"jackpots"'):
+            sent = [await self.deliver(part) for part in event["parts"]]
+            return any(sent)
+        if self.lite and event.get("kind") == "jackpots":
             now = time.monotonic()
             if now - self.last_jackpots < LITE_JACKPOT_INTERVAL:
-                return
+                return False
             self.last_jackpots = now
         if self._stalled():
-            return
+            return False
         if self.behind:
             self.behind = False
             await self.send_snapshot()  # the latest state replaces every dropped update
-            return
+            return True
         # This runs once per viewer per message: under daphne the frame is built once per
         # process and written straight to each socket, like websockets.broadcast does.
-        if self.direct is not None and self.direct.is_open():
-            self.direct.send_prepared(event)
-        else:
-            await self.base_send({"type": "websocket.send", "text": event["text"]})
+        assert self.socket is not None
+        await self.socket.send_event(event)
+        return True
 
     def _backlog(self) -> int | None:
-        return self.direct.backlog() if self.direct is not None else None
+        return self.socket.backlog() if self.socket is not None else None
 
     def _stalled(self) -> bool:
         """True (and the message counted as dropped) while too much is queued for this viewer."""

@@ -35,7 +35,7 @@ RESYNC_DEBOUNCE = 2.0  # seconds
 
 
 class Member(Protocol):
-    async def deliver(self, event: dict[str, Any]) -> None: ...
+    async def deliver(self, event: dict[str, Any]) -> bool: ...
 
     async def resync(self) -> None: ...
 
@@ -124,14 +124,14 @@ class LocalFanout:
                 members = list(self.members.get(group, ()))
                 log.info("missed feed messages on %s; resyncing %d viewers", group, len(members))
                 await self._resync(members)
-        frames = self._frames(batch)
-        for member, frame in frames:
+        sent = 0
+        for member, frame in self._frames(batch):
             try:
-                await member.deliver(frame)
+                sent += await member.deliver(frame)
             except Exception:
                 log.exception("delivering to a widget socket failed")
         # Counted once per batch, not per viewer: the loop above is the hot path.
-        metrics.MESSAGES_SENT.inc(len(frames))
+        metrics.MESSAGES_SENT.inc(sent)
         now = time.time()
         for event in batch:
             if "sent" in event:

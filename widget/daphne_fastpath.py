@@ -1,0 +1,211 @@
+"""The one module that reaches into daphne, Twisted and autobahn: direct frame writes and flow control.
+
+Daphne gives ASGI apps neither flow control (a phone that stops reading makes the
+server buffer without limit) nor a cheap broadcast (every send frames the message
+again). Its send callable is ``partial(server.handle_reply, protocol)``, so the
+autobahn protocol, and the Twisted transport under it, can be found from it.
+
+Twisted's ``transport.write`` never writes at once: it buffers, registers the socket
+for writability and sends on a later loop turn (three epoll calls and as many Python
+frames per viewer per message, the largest cost of a broadcast in profiles). On the
+**direct** path an idle socket gets the frame (built once per process by autobahn)
+written straight away, as asyncio transports do, and Twisted only gets what the
+kernel did not take. That is only correct on a plain TCP transport: under TLS the
+bytes must go through the TLS layer. So ``WidgetSocket.attach`` decides once per
+connection, from public facts where there are any (the transport's exact class, its
+TLS flag, the negotiated compression), and every private attribute it will read is
+checked at start-up against the installed versions (``self_test``). Anything else
+takes the **fallback** path: daphne's public ASGI send. Which path each socket takes
+is counted (``feed_widget_fastpath{mode}``) and logged once per reason.
+
+Flow control (``backlog``) reads the bytes Twisted holds for the socket; under TLS it
+reads the TCP transport beneath the TLS layer, so a stalled reader is held to the cap
+on both paths. Where it cannot be read, ``backlog`` is None and that is logged too.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import socket
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from feed import metrics
+
+log = logging.getLogger("widget.fastpath")
+
+# Private attributes read on the direct path, per class; checked at start-up.
+TRANSPORT_ATTRIBUTES = ("dataBuffer", "offset", "TLS", "connected", "_writeDisconnected")
+TRANSPORT_INSTANCE_ATTRIBUTES = ("_tempDataLen", "socket")
+PROTOCOL_ATTRIBUTES = ("sendPreparedMessage", "STATE_OPEN", "state", "send_queue", "_perMessageCompress", "factory")
+# Versions the direct path was written and tested against (major.minor); others fall back.
+KNOWN_VERSIONS = {"daphne": ("4.2",), "twisted": ("26.10",), "autobahn": ("26.10",)}
+
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class SelfTest:
+    ok: bool
+    reason: str
+    versions: str
+
+
+@functools.cache
+def self_test() -> SelfTest:
+    """Whether the installed daphne/Twisted/autobahn are ones the direct path knows."""
+    versions = {}
+    for package in KNOWN_VERSIONS:
+        try:
+            versions[package] = version(package)
+        except PackageNotFoundError:
+            return SelfTest(False, f"{package} is not installed", "")
+    shown = ", ".join(f"{name} {value}" for name, value in versions.items())
+    for package, known in KNOWN_VERSIONS.items():
+        if not versions[package].startswith(tuple(f"{k}." for k in known)):
+            return SelfTest(False, f"{package} {versions[package]} is not a version the direct path knows", shown)
+    from autobahn.twisted.websocket import WebSocketServerProtocol
+    from daphne.server import Server
+    from twisted.internet import tcp
+
+    missing = [f"tcp.Server.{a}" for a in TRANSPORT_ATTRIBUTES if not hasattr(tcp.Server, a)]
+    protocol_missing = ("sendPreparedMessage", "STATE_OPEN")
+    missing += [f"WebSocketServerProtocol.{a}" for a in protocol_missing if not hasattr(WebSocketServerProtocol, a)]
+    if not hasattr(Server, "handle_reply"):
+        missing.append("daphne.server.Server.handle_reply")
+    if missing:
+        return SelfTest(False, f"missing {', '.join(missing)}", shown)
+    return SelfTest(True, "", shown)
+
+
+_logged: set[tuple[str, str]] = set()
+
+
+def _announce(mode: str, reason: str) -> None:
+    if (mode, reason) not in _logged and len(_logged) < 50:
+        _logged.add((mode, reason))
+        log.info("widget sockets: %s writes (%s; %s)", mode, reason, self_test().versions or "not under daphne")
+
+
+def _daphne_protocol(send: Callable[..., Any]) -> Any:
+    """The autobahn protocol behind daphne's ``partial(server.handle_reply, protocol)``, or None."""
+    if not isinstance(send, functools.partial) or getattr(send.func, "__name__", "") != "handle_reply":
+        return None
+    return send.args[0] if send.args else None
+
+
+def _tcp_transport(transport: Any) -> Any:
+    """The Twisted TCP transport at the bottom of a (possibly TLS-wrapped) transport, or None."""
+    from twisted.internet import tcp
+
+    for _ in range(4):
+        if type(transport) is tcp.Server:
+            return transport
+        transport = getattr(transport, "transport", None)
+    return None
+
+
+class WidgetSocket:
+    """One widget connection's way of sending: ``mode`` is "direct" or "fallback"."""
+
+    def __init__(self, send: Send, protocol: Any, mode: str, reason: str) -> None:
+        self._send = send
+        self.protocol = protocol
+        self.mode, self.reason = mode, reason
+        self._tcp = _tcp_transport(protocol.transport) if protocol is not None else None
+        self._counted = False
+
+    @classmethod
+    def attach(cls, send: Send) -> WidgetSocket:
+        """Decide, once, how this accepted connection is written to."""
+        protocol = _daphne_protocol(send)
+        mode, reason = cls._decide(protocol)
+        socket_ = cls(send, protocol, mode, reason)
+        if protocol is not None:
+            _announce(mode, reason)
+        metrics.FASTPATH.labels(mode).inc()
+        socket_._counted = True
+        return socket_
+
+    @staticmethod
+    def _decide(protocol: Any) -> tuple[str, str]:
+        from twisted.internet import tcp
+
+        if protocol is None:
+            return "fallback", "not served by daphne"
+        test = self_test()
+        if not test.ok:
+            return "fallback", test.reason
+        transport = getattr(protocol, "transport", None)
+        if type(transport) is not tcp.Server:
+            return "fallback", f"{type(transport).__name__} transport (TLS or another wrapper)"
+        if transport.TLS:
+            return "fallback", "TLS started on the TCP transport"
+        if not all(hasattr(transport, a) for a in TRANSPORT_INSTANCE_ATTRIBUTES):
+            return "fallback", "the TCP transport lacks the buffer counters"
+        if not all(hasattr(protocol, a) for a in PROTOCOL_ATTRIBUTES):
+            return "fallback", "the WebSocket protocol lacks the attributes the direct path reads"
+        if protocol._perMessageCompress is not None:
+            return "fallback", "per-message compression negotiated"
+        return "direct", "plain TCP"
+
+    def detach(self) -> None:
+        if self._counted:
+            metrics.FASTPATH.labels(self.mode).dec()
+            self._counted = False
+
+    def limit_kernel_buffer(self, size: int) -> None:
+        """Cap the kernel's send buffer (Linux autotunes it up to 4 MB for a peer that stops reading)."""
+        sock = getattr(self._tcp, "socket", None)
+        if isinstance(sock, socket.socket):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
+
+    def backlog(self) -> int | None:
+        """Bytes queued in user space that the kernel has not taken yet; None where unknown."""
+        transport = self._tcp
+        if transport is None:
+            return None
+        try:
+            return len(transport.dataBuffer) - transport.offset + transport._tempDataLen
+        except (AttributeError, TypeError):
+            return None
+
+    def is_open(self) -> bool:
+        if self.protocol is None:
+            return True
+        return bool(self.protocol.state == self.protocol.STATE_OPEN)
+
+    async def send_event(self, event: dict[str, Any]) -> None:
+        """Send a fan-out event's text: the frame built once per process on the direct path."""
+        if self.mode == "direct" and self.is_open():
+            prepared = event.get("prepared")
+            if prepared is None:
+                prepared = event["prepared"] = self.protocol.factory.prepareMessage(event["text"].encode())
+            if not self._send_now(prepared.payloadHybi):
+                self.protocol.sendPreparedMessage(prepared)
+            return
+        await self._send({"type": "websocket.send", "text": event["text"]})
+
+    def _send_now(self, frame: bytes) -> bool:
+        """Write a whole frame to an idle plain-TCP socket; False if Twisted must do it."""
+        protocol, transport = self.protocol, self._tcp
+        if (
+            protocol.send_queue
+            or not transport.connected
+            or transport._writeDisconnected
+            or transport._tempDataLen
+            or len(transport.dataBuffer) > transport.offset
+        ):
+            return False
+        try:
+            sent = transport.socket.send(frame)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        except OSError:
+            return False  # let Twisted see the error and close the connection its way
+        if sent < len(frame):
+            transport.write(frame[sent:])  # the rest in order, with Twisted's buffering
+        return True
