@@ -23,59 +23,36 @@ from __future__ import annotations
 import json
 import logging
 import random
-import re
 import socket
 import ssl
 import threading
 import time
-import urllib.error
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from signalrcore.hub.errors import HubError, UnAuthorizedHubError
-from signalrcore.hub_connection_builder import HubConnectionBuilder
-from signalrcore.messages.ping_message import PingMessage
-from signalrcore.protocol.json_hub_protocol import JsonHubProtocol
-from signalrcore.transport.base_transport import TransportState
-from signalrcore.transport.sockets.base_socket_client import BaseSocketClient
-from signalrcore.transport.sockets.errors import SocketHandshakeError
+from betcore.signalr_client import (
+    RS,
+    FeedHubConnection,
+    TolerantJsonHubProtocol,
+    failed_in_negotiate,
+    http_status,
+)
 
 log = logging.getLogger("betcore.hub")
 # signalrcore logs URLs and headers (with the token) at debug level: keep it above that.
 logging.getLogger("SignalRCoreClient").setLevel(logging.WARNING)
 
-RS = "\x1e"
 SUBSCRIPTION = "SubOnWholeGamesInfo"
-MAX_RECORD_BYTES = 1024 * 1024  # a push is a few hundred bytes; anything near this is not a push
+MAX_RECORD_BYTES = 1024 * 1024  # a push is a few hundred bytes; anything near this is not a push (for sniffing)
 NEGOTIATE_MODES = ("auto", "always", "never")
 TOKEN_PLACEMENTS = ("both", "query", "header")
 MAX_TARGET_NAMES = 20  # distinct unknown method names remembered (a hostile hub cannot grow this)
-_STATUS_LINE = re.compile(r"HTTP/1\.[01] (\d{3})")
 
 
 class ConnectionLost(ConnectionError):
     """An established hub connection ended (closed, silent, or its transport died)."""
-
-
-def http_status(error: BaseException) -> int | None:
-    """The HTTP status behind a failed negotiate or WebSocket upgrade, if there was one."""
-    if isinstance(error, urllib.error.HTTPError):
-        return error.code
-    if isinstance(error, UnAuthorizedHubError):
-        return 401
-    if isinstance(error, HubError) and error.args and isinstance(error.args[0], int):
-        return error.args[0]
-    if isinstance(error, SocketHandshakeError):
-        match = _STATUS_LINE.search(str(error))
-        return int(match.group(1)) if match else None
-    return None
-
-
-def failed_in_negotiate(error: BaseException) -> bool:
-    """signalrcore raises urllib's HTTPError or HubError from negotiate, SocketHandshakeError from the upgrade."""
-    return isinstance(error, (urllib.error.HTTPError, HubError))
 
 
 def describe_failure(error: BaseException, *, negotiating: bool) -> str:
@@ -116,96 +93,6 @@ def games_info_payload(arguments: Any) -> bool:
         except ValueError:
             return False
     return isinstance(first, dict) and isinstance(first.get("wgi"), list)
-
-
-def _dispose_without_hanging(self: BaseSocketClient) -> None:
-    """signalrcore's dispose joins a reader blocked in recv(); shutdown() wakes it first."""
-    sock = getattr(self, "sock", None)
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        sock.close()
-    reader = getattr(self, "recv_thread", None)
-    if reader is not None and reader is not threading.current_thread():
-        reader.join(timeout=2.0)
-        self.recv_thread = None
-
-
-BaseSocketClient.dispose = _dispose_without_hanging
-
-
-class TolerantJsonHubProtocol(JsonHubProtocol):
-    """JSON hub protocol (version 1) that never lets a bad record kill the reader thread.
-
-    Invocations go straight to ``on_invocation`` (as plain dicts); Close messages to
-    ``on_close_message``; records that cannot be parsed to ``on_bad_record`` with a
-    reason. Only pings and completions reach signalrcore itself.
-    """
-
-    def __init__(
-        self,
-        on_invocation: Callable[[dict], None],
-        on_close_message: Callable[[dict], None],
-        on_bad_record: Callable[[str], None],
-        on_traffic: Callable[[], None],
-        on_record: Callable[[str], None] | None = None,
-    ) -> None:
-        super().__init__(version=1)
-        self.on_invocation = on_invocation
-        self.on_close_message = on_close_message
-        self.on_bad_record = on_bad_record
-        self.on_traffic = on_traffic
-        self.on_record = on_record  # sees every record's text first (the probe records them)
-
-    def parse_messages(self, raw: Any) -> list:
-        self.on_traffic()
-        if isinstance(raw, bytes):
-            try:
-                raw = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                self.on_bad_record("frame is not UTF-8 text")
-                return []
-        messages = []
-        for text in raw.split(RS):
-            if not text.strip():
-                continue
-            if self.on_record is not None:
-                self.on_record(text)
-            message = self._record(text)
-            if message is not None:
-                messages.append(message)
-        return messages
-
-    def _record(self, text: str) -> Any:
-        if len(text) > MAX_RECORD_BYTES:
-            self.on_bad_record(f"record of {len(text)} bytes is over the {MAX_RECORD_BYTES} byte limit")
-            return None
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            self.on_bad_record(f"record is not JSON ({error.msg})")
-            return None
-        if not isinstance(data, dict):
-            self.on_bad_record("record is not a JSON object")
-            return None
-        kind = data.get("type")
-        if kind == 1:
-            self.on_invocation(data)
-            return None
-        if kind == 7:
-            self.on_close_message(data)
-            return None
-        if kind in (3, 6):
-            try:
-                return self.get_message(data)
-            except (TypeError, ValueError) as error:
-                self.on_bad_record(f"type {kind} record is malformed ({error})")
-                return None
-        if kind not in (2, 4, 5, 8, 9) and data:  # {} is a late handshake echo; harmless
-            self.on_bad_record(f"unknown message type {json.dumps(kind)[:20]}")
-        return None
 
 
 @dataclass
@@ -325,13 +212,6 @@ class HubSupervisor:
 
     # -- one connection -----------------------------------------------------------------
 
-    def _connection_options(self, token: str) -> tuple[str, dict[str, Any]]:
-        url = url_with_token(self.hub_url, token) if self.token_in in ("both", "query") else self.hub_url
-        options: dict[str, Any] = {"skip_negotiation": self._direct}
-        if self.token_in in ("both", "header"):
-            options["access_token_factory"] = lambda: token
-        return url, options
-
     def _serve_one_connection(self) -> bool:
         """One connection, served until it ends (raises). True: retry at once in the direct mode."""
         self._lost.clear()
@@ -340,12 +220,13 @@ class HubSupervisor:
         protocol = TolerantJsonHubProtocol(
             self._on_invocation, self._on_close_message, self._on_bad_record, self._on_traffic, self.on_record
         )
-        url, options = self._connection_options(self.token())
-        hub = (
-            HubConnectionBuilder()  # a fresh builder each time: builders share a mutable headers dict
-            .with_url(url, options=options)
-            .with_hub_protocol(protocol)  # handshake version 1, not signalrcore's 0
-            .build()
+        token = self.token()
+        url = url_with_token(self.hub_url, token) if self.token_in in ("both", "query") else self.hub_url
+        hub = FeedHubConnection(
+            url,
+            protocol=protocol,  # handshake version 1, not signalrcore's 0
+            bearer_token=token if self.token_in in ("both", "header") else None,
+            skip_negotiation=self._direct,
         )
         hub.on_open(opened.set)
         hub.on_close(self._lost.set)
@@ -380,7 +261,7 @@ class HubSupervisor:
             if self._lost.wait(0.25):
                 raise ConnectionLost(self.stats.last_error or "connection closed")
             now = time.monotonic()
-            if hub.transport is None or hub.transport.state == TransportState.disconnected:
+            if hub.is_disconnected():
                 raise ConnectionLost("transport disconnected")
             # With nothing subscribed only pings (every 15 s) arrive: allow for them.
             silence_limit = self.silence_seconds if self._subscribed else max(self.silence_seconds, 35.0)
@@ -392,7 +273,7 @@ class HubSupervisor:
             self._subscribe_missing(wanted)
             if now - last_ping >= self.ping_seconds:
                 # Pings keep the server's 30 s client timeout from dropping us.
-                hub.transport.send(PingMessage())
+                hub.send_ping()
                 last_ping = now
 
     def _subscribe_missing(self, wanted: list[int] | None = None) -> None:
@@ -407,13 +288,13 @@ class HubSupervisor:
         # Sent raw, without an invocationId (as BETCORE's docs show), and without
         # signalrcore's habit of copying the Authorization header into every message.
         record = json.dumps({"type": 1, "target": target, "arguments": arguments}) + RS
-        self._hub.transport._client.send(record, opcode=0x1)
+        self._hub.send_raw(record)
 
     def _dispose(self) -> None:
         hub, self._hub = self._hub, None
-        if hub is not None and hub.transport is not None:
+        if hub is not None:
             try:
-                hub.transport.stop()
+                hub.stop()
             except Exception as error:
                 log.debug("ignored error while closing the hub connection: %r", error)
 

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from betcore.hub import TolerantJsonHubProtocol
 from betcore.messages import MessageError, betting_deadline, parse_jackpots, parse_push, parse_timestamp, unwrap
+from betcore.signalr_client import TolerantJsonHubProtocol
 
 PUSH = {
     "sId": 4,

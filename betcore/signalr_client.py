@@ -1,0 +1,231 @@
+"""The one module that touches signalrcore: a hub connection the supervisor can trust.
+
+signalrcore 1.0.2 is used through subclasses of its own classes, never by patching it:
+
+- ``PromptlyClosingWebSocketClient``: signalrcore's ``dispose`` joins a reader thread
+  blocked in ``recv()``, which only wakes on the next frame (15 s with a pinging server,
+  never with a silent one); shutting the socket down first wakes it at once.
+- ``FeedHubConnection``: a WebSocket-only connection with a fixed bearer token (or none,
+  when the token travels in the URL), negotiation on or off, and ``send_raw`` for
+  invocations written exactly as BETCORE's docs show them (no ``invocationId``, and not
+  signalrcore's habit of copying the ``Authorization`` header into every message).
+- ``TolerantJsonHubProtocol``: JSON hub protocol version 1 that hands invocations and
+  Close messages on as plain dicts and never lets a bad record kill the reader thread.
+- ``http_status``: the HTTP status behind a failed negotiate or upgrade, from the
+  exception types signalrcore and urllib raise, not from message text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import ssl
+import threading
+import urllib.error
+from collections.abc import Callable
+from typing import Any
+
+from signalrcore.hub.base_hub_connection import BaseHubConnection
+from signalrcore.hub.errors import HubError, UnAuthorizedHubError
+from signalrcore.messages.message_type import MessageType
+from signalrcore.messages.ping_message import PingMessage
+from signalrcore.protocol.json_hub_protocol import JsonHubProtocol
+from signalrcore.transport.base_transport import TransportState
+from signalrcore.transport.sockets.errors import SocketHandshakeError
+from signalrcore.transport.websockets.websocket_client import WebSocketClient
+from signalrcore.transport.websockets.websocket_transport import WebsocketTransport
+
+RS = "\x1e"
+MAX_RECORD_BYTES = 1024 * 1024  # a push is a few hundred bytes; anything near this is not a push
+IGNORED_TYPES = {
+    MessageType.stream_item.value,
+    MessageType.stream_invocation.value,
+    MessageType.cancel_invocation.value,
+    MessageType.ack.value,
+    MessageType.sequence.value,
+}
+_STATUS_LINE = re.compile(r"HTTP/1\.[01] (\d{3})")
+
+
+class PromptlyClosingWebSocketClient(WebSocketClient):  # type: ignore[misc]
+    def dispose(self) -> None:
+        sock = getattr(self, "sock", None)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)  # wakes the reader blocked in recv()
+            except OSError:
+                pass
+            sock.close()
+        reader = getattr(self, "recv_thread", None)
+        if reader is not None and reader is not threading.current_thread():
+            reader.join(timeout=2.0)
+            self.recv_thread = None
+
+
+class FeedWebsocketTransport(WebsocketTransport):  # type: ignore[misc]
+    def create_client(self) -> WebSocketClient:
+        return PromptlyClosingWebSocketClient(
+            url=self.url,
+            connection_id=self.connection_id,
+            headers=self.headers,
+            is_binary=False,
+            ssl_context=self.ssl_context,
+            enable_trace=self.enable_trace,
+            on_message=self.on_message,
+            on_error=self.on_socket_error,
+            on_close=self.on_socket_close,
+            on_open=self.on_socket_open,
+        )
+
+    def send_raw(self, text: str) -> None:
+        self._client.send(text, opcode=0x1)
+
+
+class FeedHubConnection(BaseHubConnection):  # type: ignore[misc]
+    """One hub connection over WebSockets, started once; the supervisor builds a new one to reconnect."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        protocol: JsonHubProtocol,
+        bearer_token: str | None,
+        skip_negotiation: bool,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        headers = {"Authorization": f"Bearer {bearer_token}"} if bearer_token else {}
+        super().__init__(
+            url=url,
+            protocol=protocol,
+            headers=headers,
+            skip_negotiation=skip_negotiation,
+            ssl_context=ssl_context or ssl.create_default_context(),
+            keep_alive_interval=15,
+            reconnection_handler=None,  # signalrcore's reconnect is the supervisor's job
+            enable_trace=False,
+        )
+
+    def start(self) -> bool:
+        response = self._negotiate()
+        self.transport = FeedWebsocketTransport(
+            url=self.url,
+            protocol=self._selected_protocol,
+            headers=self.headers,
+            token=None,
+            skip_negotiation=self.skip_negotiation,
+            connection_id=response.get_id(),
+            ssl_context=self.ssl_context,
+            proxies=self.proxies,
+            on_close=self._callbacks.on_close,
+            on_open=self._callbacks.on_open,
+            on_reconnect=self._callbacks.on_reconnect,
+            on_message=self.on_message,
+            **self.kwargs,
+        )
+        return bool(self.transport.start())
+
+    def is_disconnected(self) -> bool:
+        return self.transport is None or self.transport.state == TransportState.disconnected
+
+    def send_ping(self) -> None:
+        self.transport.send(PingMessage())
+
+    def send_raw(self, record: str) -> None:
+        """A record written as it is (it must end with the 0x1E separator)."""
+        self.transport.send_raw(record)
+
+    def stop(self) -> None:
+        if self.transport is not None:
+            self.transport.stop()
+
+
+def http_status(error: BaseException) -> int | None:
+    """The HTTP status behind a failed negotiate or WebSocket upgrade, if there was one."""
+    if isinstance(error, urllib.error.HTTPError):
+        return error.code
+    if isinstance(error, UnAuthorizedHubError):
+        return 401
+    if isinstance(error, HubError) and error.args and isinstance(error.args[0], int):
+        return error.args[0]
+    if isinstance(error, SocketHandshakeError):
+        match = _STATUS_LINE.search(str(error))
+        return int(match.group(1)) if match else None
+    return None
+
+
+def failed_in_negotiate(error: BaseException) -> bool:
+    """signalrcore raises urllib's HTTPError or HubError from negotiate, SocketHandshakeError from the upgrade."""
+    return isinstance(error, (urllib.error.HTTPError, HubError))
+
+
+class TolerantJsonHubProtocol(JsonHubProtocol):
+    """JSON hub protocol (version 1) that never lets a bad record kill the reader thread.
+
+    Invocations go straight to ``on_invocation`` (as plain dicts); Close messages to
+    ``on_close_message``; records that cannot be parsed to ``on_bad_record`` with a
+    reason. Only pings and completions reach signalrcore itself.
+    """
+
+    def __init__(
+        self,
+        on_invocation: Callable[[dict], None],
+        on_close_message: Callable[[dict], None],
+        on_bad_record: Callable[[str], None],
+        on_traffic: Callable[[], None],
+        on_record: Callable[[str], None] | None = None,
+    ) -> None:
+        super().__init__(version=1)
+        self.on_invocation = on_invocation
+        self.on_close_message = on_close_message
+        self.on_bad_record = on_bad_record
+        self.on_traffic = on_traffic
+        self.on_record = on_record  # sees every record's text first (the probe records them)
+
+    def parse_messages(self, raw: Any) -> list:
+        self.on_traffic()
+        if isinstance(raw, bytes):
+            try:
+                raw = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                self.on_bad_record("frame is not UTF-8 text")
+                return []
+        messages = []
+        for text in raw.split(RS):
+            if not text.strip():
+                continue
+            if self.on_record is not None:
+                self.on_record(text)
+            message = self._record(text)
+            if message is not None:
+                messages.append(message)
+        return messages
+
+    def _record(self, text: str) -> Any:
+        if len(text) > MAX_RECORD_BYTES:
+            self.on_bad_record(f"record of {len(text)} bytes is over the {MAX_RECORD_BYTES} byte limit")
+            return None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            self.on_bad_record(f"record is not JSON ({error.msg})")
+            return None
+        if not isinstance(data, dict):
+            self.on_bad_record("record is not a JSON object")
+            return None
+        kind = data.get("type")
+        if kind == MessageType.invocation.value:
+            self.on_invocation(data)
+            return None
+        if kind == MessageType.close.value:
+            self.on_close_message(data)
+            return None
+        if kind in (MessageType.completion.value, MessageType.ping.value):
+            try:
+                return self.get_message(data)
+            except (TypeError, ValueError) as error:
+                self.on_bad_record(f"type {kind} record is malformed ({error})")
+                return None
+        if kind not in IGNORED_TYPES and data:  # {} is a late handshake echo; harmless
+            self.on_bad_record(f"unknown message type {json.dumps(kind)[:20]}")
+        return None
