@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 
 from feedsite.env import ConfigError, Env, channel_layer_config, database_config
+from feedsite.static_headers import short_cache_for_stable_urls
 
 env = Env()
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -118,6 +119,7 @@ STORAGES = {
     },
 }
 WHITENOISE_MAX_AGE = 365 * 24 * 3600 if not DEBUG else 0
+WHITENOISE_ADD_HEADERS_FUNCTION = short_cache_for_stable_urls
 
 # Framing: refused everywhere; the widget view sets its own per-widget frame-ancestors.
 X_FRAME_OPTIONS = "DENY"

@@ -38,3 +38,17 @@ def test_the_widget_page_links_hashed_files_and_its_first_load_is_under_30_kb_gz
         total += len(gzip.compress(hashed.read_bytes(), 9))
     total += len(gzip.compress(client.get(f"/w/{widget.public_id}/theme.css").content, 9))
     assert total < 30 * 1024
+
+
+def test_embed_js_is_cached_minutes_not_a_year_and_revalidates_with_its_etag(collected):
+    from django.test import Client
+
+    with override_settings(WHITENOISE_MAX_AGE=365 * 24 * 3600, DEBUG=False):
+        client = Client()
+        embed = client.get("/static/widget/embed.js")
+        assert embed.status_code == 200
+        assert embed["Cache-Control"] == "public, max-age=300"
+        again = client.get("/static/widget/embed.js", HTTP_IF_NONE_MATCH=embed["ETag"])
+        assert again.status_code == 304
+        hashed = next(p.name for p in (collected / "widget").glob("widget.*.js") if len(p.name.split(".")) == 3)
+        assert "max-age=31536000" in client.get(f"/static/widget/{hashed}")["Cache-Control"]
