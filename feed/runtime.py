@@ -10,8 +10,8 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from betcore.rest import BetcoreRest
+from feed.audience import registered_audience
 from feed.store import get_store
-from feed.wanted import follow_offered_game_types, wanted_from_widgets
 from feed.worker import FeedWorker, WorkerConfig
 
 log = logging.getLogger("feed.runtime")
@@ -55,7 +55,8 @@ def build_worker(upstream: Upstream) -> FeedWorker:
         reconnect_max=settings.FEED_RECONNECT_MAX_SECONDS,
     )
     rest = BetcoreRest(upstream.api_url, upstream.partner_id, upstream.secret)
-    return FeedWorker(config, rest, get_store(), get_channel_layer(), wanted_from_widgets, follow_offered_game_types)
+    audience = registered_audience()
+    return FeedWorker(config, rest, get_store(), get_channel_layer(), audience.wanted, audience.offered)
 
 
 async def run_worker_until(upstream: Upstream, stop: asyncio.Event) -> None:

@@ -8,9 +8,10 @@ from channels.layers import InMemoryChannelLayer
 
 from betcore.rest import BetcoreRest
 from betcore.sandbox import Sandbox
-from feed.present import STATUS_GROUP, group_for_game, group_for_jackpots, group_for_names
+from feed.audience import Wanted
 from feed.store import MemoryStore
-from feed.worker import FeedWorker, Wanted, WorkerConfig
+from feed.widget_protocol import STATUS_GROUP, group_for_game, group_for_jackpots, group_for_names
+from feed.worker import FeedWorker, WorkerConfig
 
 
 class RunningWorker:

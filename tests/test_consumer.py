@@ -5,8 +5,8 @@ import pytest
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 
-from feed.present import encode, group_for_game
 from feed.store import get_store
+from feed.widget_protocol import encode, group_for_game
 from feedsite.asgi import application
 from tests.frames import MessageReader, messages_in
 

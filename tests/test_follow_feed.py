@@ -7,9 +7,9 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from betcore.sandbox import Sandbox
-from feed.wanted import follow_offered_game_types, wanted_from_widgets
 from tests.running_worker import RunningWorker
 from widget.demo import ensure_demo_widget
+from widget.feed_interest import follow_offered_game_types, wanted_from_widgets
 from widget.models import Widget
 
 pytestmark = pytest.mark.django_db(transaction=True)

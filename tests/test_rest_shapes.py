@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from betcore.messages import JackpotRow, MessageError, parse_jackpots, parse_round_info, parse_translations
-from feed.present import RESULT_TEXT_LIMIT, result_fields, result_text
+from feed.widget_protocol import RESULT_TEXT_LIMIT, result_fields, result_text
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=30),

@@ -19,9 +19,9 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.db import DatabaseError
 
 from feed import metrics
-from feed.present import STATUS_GROUP, encode, group_for_game, group_for_jackpots, group_for_names
 from feed.snapshot import read_snapshot
 from feed.store import get_store
+from feed.widget_protocol import STATUS_GROUP, encode, group_for_game, group_for_jackpots, group_for_names
 from widget.daphne_fastpath import WidgetSocket
 from widget.fanout import local_fanout
 from widget.models import Widget
@@ -57,11 +57,6 @@ def queued_bytes() -> int:
 metrics.QUEUED_BYTES.set_function(queued_bytes)
 
 
-@database_sync_to_async
-def load_widget(public_id: str) -> Widget | None:
-    return Widget.objects.enabled().select_related("theme").filter(public_id=public_id).first()
-
-
 class WidgetConsumer(AsyncWebsocketConsumer):
     # No channel of its own: feed messages reach this socket through the per-process
     # fan-out, so Channels' per-consumer channel (and its waiting receive) would be unused.
@@ -78,7 +73,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         self.behind = False  # updates were dropped; resync when the socket drains
         public_id = self.scope["url_route"]["kwargs"]["public_id"]
         try:
-            self.widget = await load_widget(public_id)
+            self.widget = await database_sync_to_async(Widget.objects.live)(public_id)
         except DatabaseError:
             log.warning("widget lookup failed: database unavailable")
             await self.accept()

@@ -81,6 +81,19 @@ class WidgetQuerySet(models.QuerySet):
     def enabled(self) -> WidgetQuerySet:
         return self.filter(enabled=True)
 
+    def live(self, public_id: str) -> Widget | None:
+        """The enabled widget with this public id, with its theme; None when there is none."""
+        return self.enabled().select_related("theme").filter(public_id=public_id).first()
+
+    def wanted(self) -> tuple[list[int], set[str]]:
+        """The game types (in first-shown order) and languages the enabled widgets show; English always."""
+        game_types: list[int] = []
+        languages: set[str] = {"en"}
+        for widget in self.enabled().only("game_types", "language"):
+            languages.add(widget.language)
+            game_types.extend(t for t in widget.game_type_list() if t not in game_types)
+        return game_types, languages
+
     def follow_offered_game_types(self, offered: list[int]) -> int:
         """Give widgets that follow the feed the game types it offers (at most 12, in its order)."""
         value = ", ".join(str(t) for t in offered[:MAX_GAME_TYPES])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
+from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError
@@ -17,7 +18,6 @@ from django.views.decorators.http import require_GET
 
 from feed.snapshot import read_snapshot
 from feed.store import MemoryStore, get_store
-from widget.consumers import load_widget
 from widget.csp import widget_policy
 from widget.labels import widget_labels
 from widget.models import Widget
@@ -50,7 +50,7 @@ def _choice(request: HttpRequest, name: str, allowed: tuple[str, ...] | list[str
 @xframe_options_exempt  # framing is governed by the per-widget CSP frame-ancestors instead
 async def widget_page(request: HttpRequest, public_id: str) -> HttpResponse:
     try:
-        widget = await load_widget(public_id)
+        widget = await database_sync_to_async(Widget.objects.live)(public_id)
     except DatabaseError:
         log.warning("widget page: database unavailable")
         return _unavailable()
@@ -114,7 +114,7 @@ def _games_for_template(widget: Widget, snapshot: dict, labels: dict) -> list[di
 @require_GET
 async def theme_css(request: HttpRequest, public_id: str) -> HttpResponse:
     """The widget's theme as CSS custom properties (external, so CSP needs no inline style)."""
-    widget = await load_widget(public_id)
+    widget = await database_sync_to_async(Widget.objects.live)(public_id)
     if widget is None:
         raise Http404("No such widget")
     variables = ";".join(f"{name}:{value}" for name, value in widget.theme.css_variables().items())

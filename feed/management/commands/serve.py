@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import os
 
@@ -29,17 +30,16 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         if not settings.DEBUG:
             call_command("collectstatic", interactive=False, verbosity=0)
-        from widget.demo import ensure_demo_widget
-
         partner_origin = f"http://localhost:{port}"
-        widget = ensure_demo_widget([partner_origin])
+        # The widget app provides the demo widget; feed only asks for its public id.
+        public_id = call_command("demo_widget", partner_origin, stdout=io.StringIO())
         upstream = None
         if not no_worker:
             upstream = configured_upstream() or start_local_sandbox()
         base = f"http://127.0.0.1:{port}"
         self.stdout.write(
             "\nBETCORE live-feed widget is starting\n"
-            f"  widget page:   {base}/w/{widget.public_id}/\n"
+            f"  widget page:   {base}/w/{public_id}/\n"
             f"  partner page:  {partner_origin}/demo/partner/?widget_origin={base}\n"
             f"  admin:         {base}/admin/  (create a login: python manage.py createsuperuser)\n"
             f"  health:        {base}/readyz\n"

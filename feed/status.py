@@ -1,0 +1,129 @@
+"""The feed's state as viewers and operators see it: live, paused or reconnecting, and why.
+
+``StatusReport.publish`` runs every half second: it writes the health record ``/readyz``
+reads, turns hub counters into metrics, and broadcasts a ``status`` message when the
+state changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from betcore.hub import HubStats
+from betcore.rest import BetcoreRest
+from feed import metrics
+from feed.publisher import Publisher
+from feed.widget_protocol import STATUS_GROUP, ms
+
+log = logging.getLogger("feed.worker")
+
+PAUSED_AFTER = 2.0  # seconds without data on a live connection before viewers see "paused"
+MALFORMED_FOR = 5.0  # seconds of only malformed pushes before /readyz says so
+
+
+@dataclass
+class WorkerHealth:
+    connected: bool = False
+    last_message_at: float = 0.0
+    last_sid: int | None = None
+    parse_errors: int = 0
+    last_parse_error_at: float = 0.0
+    last_parse_reason: str = ""
+    sid_gaps: int = 0
+    sid_repeats: int = 0
+    status: str = "starting"
+    parse_reasons: set[str] = field(default_factory=set)
+
+
+class StatusReport:
+    def __init__(
+        self,
+        rest: BetcoreRest,
+        health: WorkerHealth,
+        publisher: Publisher,
+        hub_stats: Callable[[], HubStats | None],
+        showing: Callable[[], bool],
+    ) -> None:
+        self.rest, self.health, self.publisher = rest, health, publisher
+        self.hub_stats = hub_stats
+        self.showing = showing  # whether any game type is wanted (else silence is not "paused")
+        self._reconnects_counted = 0
+        self._unknown_counted: dict[str, int] = {}
+
+    def state(self, now: float | None = None) -> str:
+        now = now or time.time()
+        stats = self.hub_stats()
+        if not (stats and stats.connected):
+            return "reconnecting"
+        if self.showing() and now - self.health.last_message_at > PAUSED_AFTER:
+            return "paused"
+        return "live"
+
+    def reason(self, now: float | None = None) -> str:
+        """Why the feed is not streaming, in plain words; "" while it is."""
+        now = now or time.time()
+        credentials = self.rest.credentials_problem
+        if credentials:
+            return credentials
+        stats = self.hub_stats()
+        if stats and stats.reason:
+            return stats.reason
+        health = self.health
+        if now - health.last_parse_error_at < MALFORMED_FOR and now - health.last_message_at > MALFORMED_FOR:
+            return f"every push is malformed: {health.last_parse_reason}"
+        return ""
+
+    async def publish(self) -> None:
+        now = time.time()
+        if self.publisher.recovered:  # the store came back: announce "live" again so viewers resync
+            self.publisher.recovered = False
+            self.health.status = "recovering"
+        status = self.state(now)
+        stats = self.hub_stats()
+        self.health.connected = bool(stats and stats.connected)
+        if stats:
+            self._count(stats)
+        updates: dict[str, Any] = {"health": self._health_record(now, status, stats)}
+        if status == self.health.status:
+            await self.publisher.save(updates)
+            return
+        log.info("feed status: %s -> %s", self.health.status, status)
+        # Back to live after any gap: viewers may have missed changes and should resync.
+        resync = status == "live" and self.health.status != "starting"
+        self.health.status = status
+        updates["status"] = {"state": status, "since": ms(now)}
+        await self.publisher.save(updates)
+        message = {"type": "status", "state": status, "since": ms(now), "resync": resync}
+        await self.publisher.broadcast(STATUS_GROUP, message, "status")
+
+    def _health_record(self, now: float, status: str, stats: HubStats | None) -> dict[str, Any]:
+        health = self.health
+        return {
+            "heartbeat": now,
+            "connected": health.connected,
+            "lastMessageAt": health.last_message_at,
+            "lastSid": health.last_sid,
+            "reconnects": stats.reconnects if stats else 0,
+            "parseErrors": health.parse_errors + (stats.bad_records if stats else 0),
+            "sidGaps": health.sid_gaps,
+            "sidRepeats": health.sid_repeats,
+            "status": status,
+            "reason": self.reason(now),
+            "connectionMode": stats.connection_mode if stats else "",
+            "pushTargets": list(stats.push_targets) if stats else [],
+            "unknownTargets": dict(stats.unknown_targets) if stats else {},
+        }
+
+    def _count(self, stats: HubStats) -> None:
+        if stats.reconnects > self._reconnects_counted:
+            metrics.RECONNECTS.inc(stats.reconnects - self._reconnects_counted)
+            self._reconnects_counted = stats.reconnects
+        for target, count in list(stats.unknown_targets.items()):
+            seen = self._unknown_counted.get(target, 0)
+            if count > seen:
+                metrics.UNKNOWN_TARGETS.labels(target).inc(count - seen)
+                self._unknown_counted[target] = count
