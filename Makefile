@@ -24,14 +24,14 @@ setup: $(VENV)/.installed ## Create the virtual environment and install the app
 run: $(VENV)/.installed ## Run the app on the embedded default (sandbox feed, SQLite, one process)
 	DEBUG=$${DEBUG:-1} $(PY) manage.py serve --port $(PORT)
 
-test: $(VENV)/.installed node_modules/.installed ## Run the whole test suite (lint included)
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+test: lint node_modules/.installed ## Run the whole test suite (lint and type checks included)
 	$(PY) -m pytest
 
-lint: $(VENV)/.installed ## Lint and check formatting
+lint: $(VENV)/.installed ## Lint, check formatting and types (mypy; --strict on betcore/)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --strict betcore
 
 format: $(VENV)/.installed ## Fix lint and formatting
 	$(VENV)/bin/ruff check --fix .

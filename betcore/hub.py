@@ -284,7 +284,7 @@ class HubSupervisor:
             self._send_invocation("Subscribe", [SUBSCRIPTION, filters])
             self._subscribed.append(game_type)
 
-    def _send_invocation(self, target: str, arguments: list) -> None:
+    def _send_invocation(self, target: str, arguments: list[Any]) -> None:
         # Sent raw, without an invocationId (as BETCORE's docs show), and without
         # signalrcore's habit of copying the Authorization header into every message.
         record = json.dumps({"type": 1, "target": target, "arguments": arguments}) + RS
@@ -308,7 +308,7 @@ class HubSupervisor:
     def _on_traffic(self) -> None:
         self.stats.last_traffic = time.monotonic()
 
-    def _on_invocation(self, data: dict) -> None:
+    def _on_invocation(self, data: dict[str, Any]) -> None:
         try:
             target = str(data.get("target", ""))[:60]
             if target.lower() not in self._accepted and not self._adopt(target, data.get("arguments")):
@@ -346,7 +346,7 @@ class HubSupervisor:
             )
         return False
 
-    def _on_close_message(self, data: dict) -> None:
+    def _on_close_message(self, data: dict[str, Any]) -> None:
         error = str(data.get("error") or "closed by server")[:200]
         self.stats.last_error = f"server Close: {error} (allowReconnect={data.get('allowReconnect')})"
         log.info("hub sent Close: %s", error)

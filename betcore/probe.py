@@ -15,7 +15,7 @@ import re
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sized
 from dataclasses import dataclass, field
 from statistics import median
 from typing import Any, TextIO
@@ -319,14 +319,17 @@ def analyse(records: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _type_report(rows: list[tuple[float, dict[str, Any], dict[str, Any]]]) -> dict[str, Any]:
     times = [t for t, _, _ in rows]
-    sids = [p.get("sId") for _, p, _ in rows if isinstance(p.get("sId"), int)]
+    sids: list[int] = [p["sId"] for _, p, _ in rows if isinstance(p.get("sId"), int)]
     steps = Counter(b - a for a, b in itertools.pairwise(sids))
     ids: list[int] = []
     for _, _, game in rows:
         if isinstance(game.get("i"), int) and (not ids or ids[-1] != game["i"]):
             ids.append(game["i"])
-    follows = {(g.get("lrId"), g.get("i")) for _, _, g in rows if isinstance(g.get("lrId"), int)}
-    follows = {(a, b) for a, b in follows if isinstance(b, int) and b > a}
+    follows: set[tuple[int, int]] = {
+        (g["lrId"], g["i"])
+        for _, _, g in rows
+        if isinstance(g.get("lrId"), int) and isinstance(g.get("i"), int) and g["i"] > g["lrId"]
+    }
     return {
         "pushes": len(rows),
         "cadence_ms": round(median(b - a for a, b in itertools.pairwise(times)) * 1000) if len(times) > 2 else None,
@@ -369,9 +372,9 @@ def _rest_report(rest: list[dict[str, Any]]) -> dict[str, Any]:
             entry["shape"] = _shape(body)
             entry["fields"] |= _fields(body)
             if key == "jackpots":
-                entry["parsed"] = _try(lambda b=body: len(parse_jackpots(b)))
+                entry["parsed"] = _try(parse_jackpots, body)
             if key == "translations":
-                entry["parsed"] = _try(lambda b=body: len(parse_translations(b)))
+                entry["parsed"] = _try(parse_translations, body)
             if key == "games/info":
                 result = body.get("result") if isinstance(body, dict) else None
                 entry.setdefault("result_fields", set()).update(_fields(result))
@@ -397,9 +400,10 @@ def _fields(body: Any) -> set[str]:
     return {str(k) for k in body} if isinstance(body, dict) else set()
 
 
-def _try(parse: Callable[[], int]) -> int | str:
+def _try(parse: Callable[[Any], Sized], body: Any) -> int | str:
+    """How many items the parser made of ``body``, or why it could not."""
     try:
-        return parse()
+        return len(parse(body))
     except MessageError as error:
         return f"not understood: {error}"
 

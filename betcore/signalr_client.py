@@ -48,7 +48,7 @@ IGNORED_TYPES = {
 _STATUS_LINE = re.compile(r"HTTP/1\.[01] (\d{3})")
 
 
-class PromptlyClosingWebSocketClient(WebSocketClient):  # type: ignore[misc]
+class PromptlyClosingWebSocketClient(WebSocketClient):  # type: ignore[misc,unused-ignore]
     def dispose(self) -> None:
         sock = getattr(self, "sock", None)
         if sock is not None:
@@ -63,7 +63,7 @@ class PromptlyClosingWebSocketClient(WebSocketClient):  # type: ignore[misc]
             self.recv_thread = None
 
 
-class FeedWebsocketTransport(WebsocketTransport):  # type: ignore[misc]
+class FeedWebsocketTransport(WebsocketTransport):  # type: ignore[misc,unused-ignore]
     def create_client(self) -> WebSocketClient:
         return PromptlyClosingWebSocketClient(
             url=self.url,
@@ -82,7 +82,7 @@ class FeedWebsocketTransport(WebsocketTransport):  # type: ignore[misc]
         self._client.send(text, opcode=0x1)
 
 
-class FeedHubConnection(BaseHubConnection):  # type: ignore[misc]
+class FeedHubConnection(BaseHubConnection):  # type: ignore[misc,unused-ignore]
     """One hub connection over WebSockets, started once; the supervisor builds a new one to reconnect."""
 
     def __init__(
@@ -126,7 +126,7 @@ class FeedHubConnection(BaseHubConnection):  # type: ignore[misc]
         return bool(self.transport.start())
 
     def is_disconnected(self) -> bool:
-        return self.transport is None or self.transport.state == TransportState.disconnected
+        return bool(self.transport is None or self.transport.state == TransportState.disconnected)
 
     def send_ping(self) -> None:
         self.transport.send(PingMessage())
@@ -159,7 +159,7 @@ def failed_in_negotiate(error: BaseException) -> bool:
     return isinstance(error, (urllib.error.HTTPError, HubError))
 
 
-class TolerantJsonHubProtocol(JsonHubProtocol):
+class TolerantJsonHubProtocol(JsonHubProtocol):  # type: ignore[misc,unused-ignore]
     """JSON hub protocol (version 1) that never lets a bad record kill the reader thread.
 
     Invocations go straight to ``on_invocation`` (as plain dicts); Close messages to
@@ -169,8 +169,8 @@ class TolerantJsonHubProtocol(JsonHubProtocol):
 
     def __init__(
         self,
-        on_invocation: Callable[[dict], None],
-        on_close_message: Callable[[dict], None],
+        on_invocation: Callable[[dict[str, Any]], None],
+        on_close_message: Callable[[dict[str, Any]], None],
         on_bad_record: Callable[[str], None],
         on_traffic: Callable[[], None],
         on_record: Callable[[str], None] | None = None,
@@ -182,7 +182,7 @@ class TolerantJsonHubProtocol(JsonHubProtocol):
         self.on_traffic = on_traffic
         self.on_record = on_record  # sees every record's text first (the probe records them)
 
-    def parse_messages(self, raw: Any) -> list:
+    def parse_messages(self, raw: Any) -> list[Any]:
         self.on_traffic()
         if isinstance(raw, bytes):
             try:

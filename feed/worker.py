@@ -271,10 +271,9 @@ class FeedWorker:
             by_currency: dict[str, list[dict[str, Any]]] = {}
             for row in changed:
                 by_currency.setdefault(row["currency"], []).append(row)
-            for currency, rows in by_currency.items():
-                await self.publisher.broadcast(
-                    group_for_jackpots(currency), {"type": "jackpots", "rows": rows}, "jackpots"
-                )
+            for currency, shown in by_currency.items():
+                message = {"type": "jackpots", "rows": shown}
+                await self.publisher.broadcast(group_for_jackpots(currency), message, "jackpots")
 
     # -- what others read ---------------------------------------------------------------------------
 

@@ -7,8 +7,10 @@ line instead of a traceback deep inside Django.
 
 from __future__ import annotations
 
+import builtins
 import os
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -19,21 +21,24 @@ class ConfigError(Exception):
     """An environment variable is missing or malformed."""
 
 
+Strings = list[str]  # Env.list shadows the builtin inside the class
+
+
 class Env:
     """Reads typed settings from a mapping (``os.environ`` by default)."""
 
-    def __init__(self, source: Mapping[str, str] | None = None) -> None:
+    def __init__(self, source: Mapping[str, builtins.str] | None = None) -> None:
         self.source = os.environ if source is None else source
 
-    def raw(self, name: str) -> str | None:
+    def raw(self, name: builtins.str) -> builtins.str | None:
         value = self.source.get(name)
         return None if value is None else value.strip()
 
-    def str(self, name: str, default: str = "") -> str:
+    def str(self, name: builtins.str, default: builtins.str = "") -> builtins.str:
         value = self.raw(name)
         return default if value is None or value == "" else value
 
-    def bool(self, name: str, default: bool = False) -> bool:
+    def bool(self, name: builtins.str, default: builtins.bool = False) -> builtins.bool:
         value = self.raw(name)
         if value is None:
             return default
@@ -43,13 +48,13 @@ class Env:
             return False
         raise ConfigError(f"{name}={value!r} is not a boolean; use one of 1/0, true/false, yes/no, on/off")
 
-    def choice(self, name: str, choices: tuple[str, ...], default: str) -> str:
+    def choice(self, name: builtins.str, choices: tuple[builtins.str, ...], default: builtins.str) -> builtins.str:
         value = self.str(name, default).lower()
         if value not in choices:
             raise ConfigError(f"{name}={value!r} must be one of {', '.join(choices)}")
         return value
 
-    def int(self, name: str, default: int, minimum: int | None = None) -> int:
+    def int(self, name: builtins.str, default: int, minimum: int | None = None) -> int:
         value = self.raw(name)
         if value is None or value == "":
             return default
@@ -61,7 +66,7 @@ class Env:
             raise ConfigError(f"{name}={value!r} must be at least {minimum}")
         return number
 
-    def float(self, name: str, default: float, minimum: float | None = None) -> float:
+    def float(self, name: builtins.str, default: float, minimum: float | None = None) -> float:
         value = self.raw(name)
         if value is None or value == "":
             return default
@@ -73,13 +78,15 @@ class Env:
             raise ConfigError(f"{name}={value!r} must be a number of at least {minimum}")
         return number
 
-    def list(self, name: str, default: list[str] | None = None) -> list[str]:
+    def list(
+        self, name: builtins.str, default: builtins.list[builtins.str] | None = None
+    ) -> builtins.list[builtins.str]:
         value = self.raw(name)
         if value is None or value == "":
             return list(default or [])
         return [item.strip() for item in value.split(",") if item.strip()]
 
-    def url(self, name: str, schemes: tuple[str, ...], default: str = "") -> str:
+    def url(self, name: builtins.str, schemes: tuple[builtins.str, ...], default: builtins.str = "") -> builtins.str:
         value = self.str(name, default)
         if value == "":
             return ""
@@ -92,7 +99,7 @@ class Env:
             raise ConfigError(f"{name}={value!r} has an invalid port") from None
         return value
 
-    def origins(self, name: str) -> list[str]:
+    def origins(self, name: builtins.str) -> builtins.list[builtins.str]:
         origins = self.list(name)
         for origin in origins:
             parts = urlsplit(origin)
@@ -101,7 +108,7 @@ class Env:
         return origins
 
 
-def database_config(url: str, base_dir: str) -> dict:
+def database_config(url: str, base_dir: str) -> dict[str, Any]:
     """Django DATABASES['default'] for ``url``; SQLite in the project when empty."""
     import dj_database_url
 
@@ -116,7 +123,7 @@ def database_config(url: str, base_dir: str) -> dict:
         raise ConfigError(f"DATABASE_URL={url!r} is malformed: {error}") from None
     if scheme != "sqlite" and not config.get("NAME"):
         raise ConfigError(f"DATABASE_URL={url!r} names no database; use postgres://user@host:5432/dbname")
-    return config
+    return dict(config)
 
 
 def channel_layer_config(redis_url: str) -> dict:

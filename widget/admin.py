@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
@@ -34,7 +36,7 @@ class ThemeAdmin(admin.ModelAdmin):
         js = ("widget/admin-preview.js",)
         css = {"all": ("widget/admin.css",)}
 
-    def render_change_form(self, request: HttpRequest, context: dict, *args: object, **kwargs: object) -> HttpResponse:
+    def render_change_form(self, request: HttpRequest, context: dict, *args: Any, **kwargs: Any) -> HttpResponse:
         theme = context.get("original")
         widget = (theme.widgets.enabled().first() if theme else None) or Widget.objects.enabled().first()
         context["preview_url"] = preview_url(widget)
@@ -64,7 +66,7 @@ class WidgetAdmin(admin.ModelAdmin):
             obj.follow_feed = False
         super().save_model(request, obj, form, change)
 
-    def render_change_form(self, request: HttpRequest, context: dict, *args: object, **kwargs: object) -> HttpResponse:
+    def render_change_form(self, request: HttpRequest, context: dict, *args: Any, **kwargs: Any) -> HttpResponse:
         widget = context.get("original")
         if widget is not None and widget.pk:
             origin = f"{request.scheme}://{request.get_host()}"

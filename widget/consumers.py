@@ -101,10 +101,12 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             key, _, value = pair.partition("=")
             if key == "lang" and value in dict(settings.LANGUAGES):
                 return value
+        assert self.widget is not None
         return self.widget.language
 
     async def _join(self) -> None:
         groups = [group_for_game(t) for t in self.game_types] + [group_for_names(self.language), STATUS_GROUP]
+        assert self.widget is not None
         if self.widget.show_jackpots:
             groups += [group_for_jackpots(self.widget.currency), group_for_jackpots("")]
         await local_fanout().join(groups, self)
@@ -126,6 +128,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         if self._stalled():
             return  # a client asking for snapshots it does not read must not grow our buffers
         try:
+            assert self.widget is not None
             snapshot = await read_snapshot(get_store(), self.game_types, self.language, self.widget.currency)
         except Exception as error:  # Redis away: keep the socket; the feed's next "live" resyncs
             log.warning("snapshot unavailable: %s", type(error).__name__)
@@ -152,7 +155,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             self.paused = False
             await self._join()
             await self.send_snapshot()
-        elif kind == "lite":
+        elif kind == "lite" and message is not None:
             self.lite = bool(message.get("on"))
 
     @staticmethod

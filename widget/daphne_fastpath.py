@@ -193,7 +193,8 @@ class WidgetSocket:
         """Write a whole frame to an idle plain-TCP socket; False if Twisted must do it."""
         protocol, transport = self.protocol, self._tcp
         if (
-            protocol.send_queue
+            transport is None
+            or protocol.send_queue
             or not transport.connected
             or transport._writeDisconnected
             or transport._tempDataLen

@@ -119,7 +119,7 @@ class LocalFanout:
             self.layer_failed = False
             await self._resync(list({member for group in self.members.values() for member in group}))
         for event in batch:
-            group = event.get("group")
+            group = event.get("group", "")
             if self._missed_some(group, event):
                 members = list(self.members.get(group, ()))
                 log.info("missed feed messages on %s; resyncing %d viewers", group, len(members))
@@ -141,10 +141,10 @@ class LocalFanout:
         """Each viewer's frame for this batch; viewers that watch the same subset share one."""
         if len(batch) == 1:
             event = batch[0]
-            return [(member, event) for member in self.members.get(event.get("group"), ())]
+            return [(member, event) for member in self.members.get(event.get("group", ""), ())]
         picked: dict[Member, list[int]] = {}
         for index, event in enumerate(batch):
-            for member in self.members.get(event.get("group"), ()):
+            for member in self.members.get(event.get("group", ""), ()):
                 picked.setdefault(member, []).append(index)
         shared: dict[tuple[int, ...], dict[str, Any]] = {}
         frames = []

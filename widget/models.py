@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator
@@ -58,7 +59,7 @@ class Theme(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Validation on every save, not only in forms: these values end up in CSS.
         self.full_clean()
         super().save(*args, **kwargs)
@@ -77,7 +78,7 @@ class Theme(models.Model):
         }
 
 
-class WidgetQuerySet(models.QuerySet):
+class WidgetQuerySet(models.QuerySet["Widget"]):
     def enabled(self) -> WidgetQuerySet:
         return self.filter(enabled=True)
 
@@ -143,7 +144,7 @@ class Widget(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Validation on every save, not only in forms: values reach CSS, CSP and JS.
         self.full_clean()
         super().save(*args, **kwargs)

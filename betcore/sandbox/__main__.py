@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 import urllib.request
+from typing import Any
 
 from betcore.sandbox.replay import load_recording
 from betcore.sandbox.server import DEFAULT_API_BASE, DEFAULT_HUB_PATH, DEFAULT_PARTNER_ID, DEFAULT_SECRET, Sandbox
@@ -81,7 +82,7 @@ def control(argv: list[str]) -> int:
         print("usage: python -m betcore.sandbox control http://127.0.0.1:5099 ACTION [key=value ...]", file=sys.stderr)
         return 2
     url, action, *pairs = argv
-    body: dict = {"action": action}
+    body: dict[str, Any] = {"action": action}
     for pair in pairs:
         key, _, value = pair.partition("=")
         body[key] = json.loads(value) if value[:1] in "0123456789-[{tfn" else value

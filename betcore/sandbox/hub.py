@@ -250,7 +250,7 @@ class Negotiations:
 def routes(state: SandboxState, path: str) -> list[web.RouteDef]:
     negotiations = Negotiations()
 
-    def claims_or_refuse(request: web.Request) -> dict:
+    def claims_or_refuse(request: web.Request) -> dict[str, Any]:
         if state.controls.refusing(time.time()):
             raise web.HTTPServiceUnavailable(text="Sandbox is refusing hub connections")
         claims = state.issuer.verify(bearer_token(request.headers, request.query, state.variants.token_in))

@@ -120,7 +120,8 @@ class ReplayFeed:
 
     def due(self, now: float) -> list[tuple[str, Any, set[int]]]:
         """(target, argument, game types) of every push due by ``now``, shifted for its loop."""
-        recording, out = self.recording, []
+        recording = self.recording
+        out: list[tuple[str, Any, set[int]]] = []
         count = len(recording.pushes)
         while True:
             loop, index = divmod(self._next, count)

@@ -49,7 +49,7 @@ def routes(state: SandboxState, base: str) -> list[web.RouteDef]:
         partner, secret = fields.get("partnerclientid"), fields.get("secret")
         if not state.issuer.check_credentials(partner, secret):
             return _error(401, WRONG_CREDENTIALS, "Wrong credentials")
-        jwt_text, lifetime = state.issuer.issue(int(partner))
+        jwt_text, lifetime = state.issuer.issue(int(str(partner)))
         return web.json_response({"token": jwt_text, "accessToken": jwt_text, "expiresIn": lifetime})
 
     async def game_info(request: web.Request) -> web.Response:

@@ -11,6 +11,7 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
 from typing import Any
 
@@ -77,7 +78,7 @@ class Sandbox:
         self.loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
-        self._pusher: asyncio.Task | None = None
+        self._pusher: asyncio.Task[None] | None = None
 
     # -- addresses -------------------------------------------------------------------
 
@@ -169,12 +170,13 @@ class Sandbox:
 
     # -- controls: one implementation each, reached from code (any thread) or over HTTP --
 
-    def status(self) -> dict:
-        return self._call(self.state.status)
+    def status(self) -> dict[str, Any]:
+        status: dict[str, Any] = self._call(self.state.status)
+        return status
 
     def drop_connections(self, send_close: bool = False) -> int:
         """Cut every hub connection; with ``send_close`` a Close(allowReconnect) goes first."""
-        return self._call(self._drop, send_close)
+        return int(self._call(self._drop, send_close))
 
     def pause_pushes(self, seconds: float | None = None) -> None:
         """Stop data pushes (pings go on) for ``seconds``, or until ``resume_pushes``."""
@@ -189,11 +191,11 @@ class Sandbox:
 
     def send_malformed_frame(self, kind: str = "json") -> int:
         """Send a broken record to every connection (kinds: json, schema, type, binary)."""
-        return self._call(self._malformed, kind)
+        return int(self._call(self._malformed, kind))
 
     def send_oversized_frame(self, size: int = 5 * 1024 * 1024) -> int:
         """Send one push whose payload is ``size`` bytes of padding."""
-        return self._call(self._oversized, size)
+        return int(self._call(self._oversized, size))
 
     def set_hostile(self, on: bool = True) -> None:
         """Put HTML/script strings into translations and results."""
@@ -274,7 +276,7 @@ class Sandbox:
         return len(connections)
 
     def _control_routes(self) -> list[web.RouteDef]:
-        actions = {
+        actions: dict[str, Callable[..., Awaitable[Any]]] = {
             "drop": self._drop,
             "pause": self._pause,
             "resume": self._resume,

@@ -9,7 +9,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from betcore.sandbox.simulation import Simulation, dotnet_timestamp
 from betcore.sandbox.tokens import TokenIssuer
@@ -80,7 +80,7 @@ class SandboxState:
             return ("connection", id(connection))
         return partner
 
-    def push_payload(self, partner: int, game_type: int, now: float, connection: object = None) -> dict:
+    def push_payload(self, partner: int, game_type: int, now: float, connection: object = None) -> dict[str, Any]:
         sequence = self.next_sequence(self.sequence_key(partner, game_type, connection))
         payload = {"sId": sequence, "tst": dotnet_timestamp(now)}
         payload.update(self.simulation.whole_games_info(game_type, now))
@@ -118,7 +118,7 @@ class SandboxState:
             if sends:
                 await asyncio.gather(*sends, return_exceptions=True)
 
-    def status(self) -> dict:
+    def status(self) -> dict[str, Any]:
         now = time.time()
         return {
             "connections": len(self.connections),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import jwt
 
@@ -34,7 +36,7 @@ class TokenIssuer:
         claims = {"sub": str(partner_id), "iat": issued, "exp": expires, "scope": "feed"}
         return jwt.encode(claims, self.signing_key, algorithm="HS256"), expires - issued
 
-    def verify(self, token: str | None) -> dict | None:
+    def verify(self, token: str | None) -> dict[str, Any] | None:
         """The token's claims, or None when it is missing, forged or expired."""
         if not token:
             return None
@@ -44,15 +46,15 @@ class TokenIssuer:
             return None
 
 
-def bearer_token(headers: dict | object, query: dict | object, accept: str = "any") -> str | None:
+def bearer_token(headers: Mapping[str, str], query: Mapping[str, str], accept: str = "any") -> str | None:
     """The JWT from ``Authorization: Bearer`` (Node, .NET) or ``access_token`` (browsers).
 
     ``accept`` narrows where it is read from: "any", "header" or "query".
     """
     if accept in ("any", "header"):
-        header = headers.get("Authorization", "")  # type: ignore[attr-defined]
+        header = headers.get("Authorization", "")
         if header.lower().startswith("bearer "):
             return header[7:].strip() or None
     if accept in ("any", "query"):
-        return query.get("access_token") or None  # type: ignore[attr-defined]
+        return query.get("access_token") or None
     return None

@@ -79,6 +79,7 @@ class Command(BaseCommand):
         else:
             from feed.runtime import configured_upstream
 
-            upstream = configured_upstream()
-            assert upstream is not None
+            configured = configured_upstream()
+            assert configured is not None  # BETCORE_USE_SANDBOX is off
+            upstream = configured
         return upstream.api_url, upstream.hub_url, upstream.partner_id, upstream.secret

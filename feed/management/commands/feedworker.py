@@ -10,17 +10,17 @@ import asyncio
 import signal
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from feed.database import require_database
 from feed.leader import LeaderLock
-from feed.runtime import configured_upstream, run_worker_until, start_local_sandbox
+from feed.runtime import Upstream, configured_upstream, run_worker_until, start_local_sandbox
 
 
 class Command(BaseCommand):
     help = "Hold the BETCORE hub subscription and broadcast through the channel layer."
 
-    def add_arguments(self, parser: object) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--sandbox", action="store_true", help="start a local sandbox in this process")
 
     def handle(self, *args: object, sandbox: bool, **options: object) -> None:
@@ -36,7 +36,7 @@ class Command(BaseCommand):
             upstream = start_local_sandbox()
         asyncio.run(self.run(upstream))
 
-    async def run(self, upstream: object) -> None:
+    async def run(self, upstream: Upstream) -> None:
         shutdown = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from feed.database import require_database
-from feed.runtime import configured_upstream, run_worker_until, start_local_sandbox
+from feed.runtime import Upstream, configured_upstream, run_worker_until, start_local_sandbox
 
 log = logging.getLogger("feed.serve")
 
@@ -48,12 +48,12 @@ class Command(BaseCommand):
         self.run_daphne(host, port, upstream)
 
     @staticmethod
-    def describe(upstream: object) -> str:
+    def describe(upstream: Upstream | None) -> str:
         if upstream is None:
             return "served by a separate feedworker process"
         return "local BETCORE sandbox" if settings.BETCORE_USE_SANDBOX else f"BETCORE at {upstream.api_url}"
 
-    def run_daphne(self, host: str, port: int, upstream: object) -> None:
+    def run_daphne(self, host: str, port: int, upstream: Upstream | None) -> None:
         from daphne.server import Server
         from twisted.internet import reactor
 
