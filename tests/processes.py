@@ -137,7 +137,11 @@ class Cluster:
         self.manage("collectstatic", "--noinput", "--verbosity", "0")  # production static storage
         self.widget_id = (
             self.manage(
-                "shell", "-c", "from widget.demo import ensure_demo_widget; print(ensure_demo_widget([]).public_id)"
+                "shell",
+                "-c",
+                # Fixed game types (not following the feed), so benchmarks compare like with like.
+                "from widget.demo import ensure_demo_widget; w = ensure_demo_widget([]); w.follow_feed = False; "
+                "w.game_types = '3, 1, 2, 5'; w.save(); print(w.public_id)",
             )
             .strip()
             .splitlines()[-1]
