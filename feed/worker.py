@@ -168,7 +168,7 @@ class FeedWorker:
         try:
             info = parse_push(arguments)
         except MessageError as error:
-            self._count_parse_error(str(error))
+            self._count_parse_error(str(error), received_at or time.time())
             return False
         if session != self.session:
             self.session = session
@@ -192,9 +192,9 @@ class FeedWorker:
         metrics.SID_GAPS.labels("repeat" if sid <= last else "gap").inc()
         log.debug("sId for %s went %d -> %d", subscription or "(no games)", last, sid)
 
-    def _count_parse_error(self, reason: str) -> None:
+    def _count_parse_error(self, reason: str, at: float) -> None:
         self.health.parse_errors += 1
-        self.health.last_parse_error_at = time.time()
+        self.health.last_parse_error_at = at
         self.health.last_parse_reason = reason
         metrics.PARSE_ERRORS.inc()
         if reason not in self.health.parse_reasons and len(self.health.parse_reasons) < 100:

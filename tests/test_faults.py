@@ -6,12 +6,13 @@ import asyncio
 import base64
 import json
 import os
-import resource
 import signal
 import socket
 import ssl
 import subprocess
+import sys
 import time
+from types import SimpleNamespace
 
 import psutil
 import psycopg
@@ -22,9 +23,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from websockets.asyncio.client import connect
 
 from betcore.sandbox import Sandbox
+from betcore.sandbox.server import DEFAULT_API_BASE, DEFAULT_HUB_PATH
 from tests.frames import messages_in
-from tests.processes import POSTGRES_ADMIN, Cluster, self_signed_certificate
-from tests.test_worker import RunningWorker
+from tests.processes import POSTGRES_ADMIN, Cluster, Proc, free_port, self_signed_certificate
+from tests.running_worker import RunningWorker
 
 pytestmark = pytest.mark.slow
 
@@ -50,23 +52,51 @@ async def test_the_hub_refusing_for_20_s_shows_reconnecting_keeps_data_and_recov
             assert await running.receive(lambda m: m["type"] == "game", timeout=10)
 
 
-async def test_a_5_mb_frame_is_refused_without_exhausting_memory(fast_sandbox=None):
-    with Sandbox(seed=4, speed=4.0, ping_interval=1.0) as sandbox:
-        async with RunningWorker(sandbox) as running:
+async def test_a_5_mb_frame_is_refused_without_exhausting_memory(tmp_path):
+    # The sandbox runs in its own process, so this process's resident memory is the worker's.
+    port = free_port()
+    sandbox = Proc(
+        "sandbox",
+        [
+            sys.executable,
+            "-m",
+            "betcore.sandbox",
+            "--port",
+            str(port),
+            "--seed",
+            "4",
+            "--speed",
+            "4",
+            "--ping-interval",
+            "1",
+        ],
+        dict(os.environ),
+        tmp_path,
+    )
+    try:
+        sandbox.wait_for_output("controls:")
+        base = f"http://127.0.0.1:{port}"
+        remote = SimpleNamespace(api_url=base + DEFAULT_API_BASE, hub_url=base + DEFAULT_HUB_PATH)
+        async with RunningWorker(remote) as running:
             await running.receive(lambda m: m["type"] == "game")
             sessions = running.worker.hub.stats.sessions
-            before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            process = psutil.Process()
+            before, peak = process.memory_info().rss, 0
             for _ in range(3):
-                await asyncio.to_thread(sandbox.send_oversized_frame, 5 * 1024 * 1024)
-            await asyncio.sleep(2)
-            growth_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+                control = {"action": "oversized", "size": 5 * 1024 * 1024}
+                await asyncio.to_thread(requests.post, base + "/_sandbox/control", json=control, timeout=10)
+                await running.receive(lambda m: True, timeout=5)  # the worker is still handling pushes
+                peak = max(peak, process.memory_info().rss)
+            growth_mb = (peak - before) / 2**20
             stats = running.worker.hub.stats
             assert any("over the" in reason for reason in stats.bad_reasons)
-            assert stats.sessions == sessions
-            assert growth_mb < 100, f"peak memory grew by {growth_mb:.0f} MB"
+            assert stats.sessions == sessions, "the connection survives"
+            assert growth_mb < 60, f"the worker's memory grew by {growth_mb:.0f} MB for 15 MB of refused frames"
             last = running.worker.health.last_message_at
-            await asyncio.sleep(1)
+            await running.receive(lambda m: m["type"] == "game", timeout=5)
             assert running.worker.health.last_message_at > last
+    finally:
+        sandbox.stop()
 
 
 @pytest.fixture

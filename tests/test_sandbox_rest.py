@@ -120,3 +120,15 @@ def test_jackpots_grow_and_filter_by_game_type_and_currency(sandbox, token):
     assert later[0]["amount"] > first[0]["amount"]
     everything = get(sandbox, "/jackpots/accumulated", token).json()
     assert len(everything) == 5 * 3
+
+
+def test_the_simulation_follows_an_injected_clock():
+    now = [1_700_000_000.0]
+    with Sandbox(seed=3, clock=lambda: now[0]) as sandbox:
+        simulation = sandbox.state.simulation
+        first = {t: table.round.id for t, table in simulation.tables.items()}
+        sandbox.state.advance()
+        assert {t: table.round.id for t, table in simulation.tables.items()} == first, "no time passed"
+        now[0] += 600  # ten simulated minutes, no waiting
+        sandbox.state.advance()
+        assert all(simulation.tables[t].round.id > first[t] for t in first), "every game moved on"

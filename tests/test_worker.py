@@ -25,10 +25,11 @@ async def test_snapshot_then_only_changes_with_an_absolute_deadline(fast_sandbox
         # Pushes arrive every 500 ms per game type; only changes are broadcast.
         assert len([m for m in games if m["t"] == 3]) < 8
         assert all(m["changes"] for m in games)
-        betting = [m for m in [first, *games] if m["changes"].get("phase") == "betting"]
-        if betting:
-            deadline, sent = betting[0]["changes"]["deadline"], betting[0]["tst"]
-            assert sent - 1000 <= deadline <= sent + 60_000  # absolute Unix ms, not "seconds left"
+        betting = next((m for m in [first, *games] if m["changes"].get("phase") == "betting"), None)
+        if betting is None:  # not yet in this window: wait for the next betting phase
+            betting = await running.receive(lambda m: m["type"] == "game" and m["changes"].get("phase") == "betting")
+        deadline, sent = betting["changes"]["deadline"], betting["tst"]
+        assert sent - 1000 <= deadline <= sent + 60_000  # absolute Unix ms, not "seconds left"
         snapshot = await read_snapshot(running.store, [3, 1], "ru")
         assert [g["t"] for g in snapshot["games"]] == [3, 1]
         assert snapshot["names"]["3"] == "Покер"
@@ -94,7 +95,7 @@ async def test_token_expiry_mid_stream_reconnects_with_a_fresh_token():
             await asyncio.sleep(4.5)
             stats = running.worker.hub.stats
             assert stats.sessions >= 2
-            assert "Token expired" in stats.last_error or stats.reconnects >= 1
+            assert sandbox.status()["token_calls"] >= 2, "each new connection asked for a fresh token"
             before = running.worker.health.last_message_at
             await asyncio.sleep(1.0)
             assert running.worker.health.last_message_at > before

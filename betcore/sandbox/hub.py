@@ -251,7 +251,7 @@ def routes(state: SandboxState, path: str) -> list[web.RouteDef]:
     negotiations = Negotiations()
 
     def claims_or_refuse(request: web.Request) -> dict[str, Any]:
-        if state.controls.refusing(time.time()):
+        if state.controls.refusing(state.clock()):
             raise web.HTTPServiceUnavailable(text="Sandbox is refusing hub connections")
         claims = state.issuer.verify(bearer_token(request.headers, request.query, state.variants.token_in))
         if claims is None:

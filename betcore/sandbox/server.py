@@ -56,13 +56,15 @@ class Sandbox:
         push_target: str = "SubOnWholeGamesInfo",
         variants: Variants | None = None,
         replay: Recording | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.host, self.port = host, port
         self.api_base, self.hub_path = api_base.rstrip("/"), hub_path.rstrip("/")
         variants = variants or Variants()
         self.state = SandboxState(
-            simulation=Simulation(seed=seed, speed=speed, hostile=hostile, start=time.time(), variants=variants),
+            simulation=Simulation(seed=seed, speed=speed, hostile=hostile, start=clock(), variants=variants),
             variants=variants,
+            clock=clock,
             issuer=TokenIssuer(partners=partners or {DEFAULT_PARTNER_ID: DEFAULT_SECRET}, lifetime=token_lifetime),
             controls=Controls(
                 push_interval=push_interval,
@@ -73,7 +75,7 @@ class Sandbox:
             ),
         )
         if replay is not None:
-            self.state.replay = ReplayFeed(replay, started=time.time())
+            self.state.replay = ReplayFeed(replay, started=clock())
             self.state.controls.push_interval = 0.05  # recorded cadence, not the simulation's ticks
         self.loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -233,13 +235,13 @@ class Sandbox:
         if seconds is None:
             self.state.controls.paused = True
         else:
-            self.state.controls.paused_until = time.time() + float(seconds)
+            self.state.controls.paused_until = self.state.clock() + float(seconds)
 
     async def _resume(self) -> None:
         self.state.controls.paused, self.state.controls.paused_until = False, 0.0
 
     async def _refuse(self, seconds: float = 20.0) -> None:
-        self.state.controls.refuse_until = time.time() + float(seconds)
+        self.state.controls.refuse_until = self.state.clock() + float(seconds)
 
     async def _malformed(self, kind: str = "json") -> int:
         return await self._send_everyone(MALFORMED_FRAMES[kind] + hub.RS)
@@ -268,7 +270,7 @@ class Sandbox:
         self.state.issuer.lifetime = float(seconds)
 
     async def _maintenance(self, game_type: int, seconds: float) -> None:
-        self.state.simulation.start_maintenance(int(game_type), time.time(), float(seconds))
+        self.state.simulation.start_maintenance(int(game_type), self.state.clock(), float(seconds))
 
     async def _send_everyone(self, text: str) -> int:
         connections = list(self.state.connections)

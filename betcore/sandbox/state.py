@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +57,7 @@ class SandboxState:
     pushes_sent: int = 0
     token_calls: int = 0  # every POST /auth/token, good or bad: tests bound a client's retries
     replay: ReplayFeed | None = None  # serving a probe recording instead of the simulation
+    clock: Callable[[], float] = time.time  # the simulation's wall clock (tests may inject one)
 
     def offered_game_types(self) -> set[int]:
         if self.replay is not None:
@@ -63,7 +65,7 @@ class SandboxState:
         return set(self.simulation.tables)
 
     def advance(self) -> float:
-        now = time.time()
+        now = self.clock()
         self.simulation.advance(now)
         return now
 
@@ -119,7 +121,7 @@ class SandboxState:
                 await asyncio.gather(*sends, return_exceptions=True)
 
     def status(self) -> dict[str, Any]:
-        now = time.time()
+        now = self.clock()
         return {
             "connections": len(self.connections),
             "subscriptions": sorted({t for c in self.connections for t in c.subscriptions}),
