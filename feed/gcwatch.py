@@ -1,9 +1,8 @@
 """Garbage collection for processes that hold thousands of sockets.
 
-A web process with 2,500 widget sockets tracks millions of objects; each full
-(generation 2) collection walks all of them and stopped every viewer's updates for
-275-370 ms in the fan-out benchmark, once or twice per 30 s window at 5,000 viewers
-(p99 628 ms in the run with two). Objects loaded at start-up are frozen out of the
+A web process with thousands of widget sockets tracks millions of objects, and each
+full (generation 2) collection walks all of them while no viewer gets an update (the
+README's figures say how long). Objects loaded at start-up are frozen out of the
 collector, and full collections wait for 100 times more younger collections than
 CPython's default: cyclic garbage that lives that long waits longer to be freed, which
 the 10-minute soak benchmark watches. The pauses are a metric either way.
