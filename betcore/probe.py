@@ -250,8 +250,11 @@ def read_recording(lines: Iterable[str]) -> list[dict[str, Any]]:
     return records
 
 
-def push_payloads(records: list[dict[str, Any]], phase: str | None = None) -> list[tuple[float, str, Any]]:
-    """(time, target, payload object) of every games-info push recorded, in order."""
+Push = tuple[float, str, dict[str, Any], bool]  # (time, target, payload object, sent as a JSON string)
+
+
+def push_payloads(records: list[dict[str, Any]], phase: str | None = None) -> list[Push]:
+    """Every games-info push recorded, in order, with its payload parsed."""
     pushes = []
     for line in records:
         record = line.get("record")
@@ -261,13 +264,14 @@ def push_payloads(records: list[dict[str, Any]], phase: str | None = None) -> li
             continue
         arguments = record.get("arguments")
         payload = arguments[0] if isinstance(arguments, list) and arguments else None
+        as_string = isinstance(payload, str)
         if isinstance(payload, str):
             try:
                 payload = json.loads(payload)
             except ValueError:
                 continue
         if isinstance(payload, dict) and isinstance(payload.get("wgi"), list):
-            pushes.append((float(line["t"]), str(record.get("target")), payload))
+            pushes.append((float(line["t"]), str(record.get("target")), payload, as_string))
     return pushes
 
 
@@ -284,13 +288,8 @@ def analyse(records: list[dict[str, Any]]) -> dict[str, Any]:
     payload_fields: set[str] = set()
     game_fields: set[str] = set()
     per_type: dict[int, list[tuple[float, dict[str, Any], dict[str, Any]]]] = defaultdict(list)
-    string_payloads = 0
-    for line in records:
-        record = line.get("record")
-        if line["kind"] == "hub" and isinstance(record, dict) and record.get("type") == 1:
-            args = record.get("arguments")
-            string_payloads += bool(isinstance(args, list) and args and isinstance(args[0], str))
-    for t, _target, payload in pushes:
+    string_payloads = sum(1 for *_, as_string in pushes if as_string)
+    for t, _target, payload, _as_string in pushes:
         payload_fields |= set(payload)
         for game in payload["wgi"]:
             if isinstance(game, dict):
@@ -341,18 +340,18 @@ def _type_report(rows: list[tuple[float, dict[str, Any], dict[str, Any]]]) -> di
     }
 
 
-def _sid_shared(pushes: list[tuple[float, str, Any]]) -> bool | None:
+def _sid_shared(pushes: list[Push]) -> bool | None:
     """True when sIds of different subscriptions form one sequence (one counter per partner/connection)."""
-    sids = [p.get("sId") for _, _, p in pushes if isinstance(p.get("sId"), int)]
-    types = {g.get("t") for _, _, p in pushes for g in p["wgi"] if isinstance(g, dict)}
+    sids = [p.get("sId") for _, _, p, _ in pushes if isinstance(p.get("sId"), int)]
+    types = {g.get("t") for _, _, p, _ in pushes for g in p["wgi"] if isinstance(g, dict)}
     if len(types) < 2 or len(sids) < 4:
         return None
     return len(set(sids)) == len(sids)
 
 
-def _parse_errors(pushes: list[tuple[float, str, Any]]) -> dict[str, int]:
+def _parse_errors(pushes: list[Push]) -> dict[str, int]:
     errors: Counter[str] = Counter()
-    for _, _, payload in pushes:
+    for _, _, payload, _ in pushes:
         try:
             parse_push([payload])
         except MessageError as error:

@@ -1,8 +1,9 @@
 """The sandbox's SignalR hub: negotiate, WebSocket upgrade, JSON hub protocol.
 
-Behaves the way ASP.NET Core does where clients notice: every record ends with 0x1E, nothing is sent before the handshake reply,
-pushes carry no ``invocationId`` key, keep-alive is SignalR Ping messages (never
-WebSocket ping frames, which break signalrcore), and a silent client is dropped.
+Behaves the way ASP.NET Core does where clients notice: every record ends with 0x1E,
+nothing is sent before the handshake reply, pushes carry no ``invocationId`` key,
+keep-alive is SignalR Ping messages (never WebSocket ping frames, which break
+signalrcore), and a silent client is dropped.
 """
 
 from __future__ import annotations

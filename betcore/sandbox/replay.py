@@ -50,9 +50,8 @@ def recording_from(lines: list[dict[str, Any]]) -> Recording:
     found = push_payloads(lines, phase)
     if not found:
         raise ValueError("the recording holds no games-info push")
-    as_string = _string_flags(lines, phase)
     start = found[0][0]
-    pushes = [(t - start, target, payload, flag) for (t, target, payload), flag in zip(found, as_string, strict=False)]
+    pushes = [(t - start, target, payload, as_string) for t, target, payload, as_string in found]
     cadence = (pushes[-1][0] / max(1, len(pushes) - 1)) if len(pushes) > 1 else 0.5
     ids = [v for _, _, p, _ in pushes for g in p["wgi"] if isinstance(g, dict) for v in _ids(g)]
     sids = [p["sId"] for _, _, p, _ in pushes if isinstance(p.get("sId"), int)]
@@ -67,21 +66,6 @@ def recording_from(lines: list[dict[str, Any]]) -> Recording:
         if line["kind"] == "rest" and line.get("status") == 200:
             _keep_rest(recording, line)
     return recording
-
-
-def _string_flags(lines: list[dict[str, Any]], phase: str | None) -> list[bool]:
-    flags = []
-    for line in lines:
-        record = line.get("record")
-        if line["kind"] != "hub" or not isinstance(record, dict) or record.get("type") != 1:
-            continue
-        if phase is not None and line.get("phase") != phase:
-            continue
-        args = record.get("arguments")
-        first = args[0] if isinstance(args, list) and args else None
-        if isinstance(first, (str, dict)):
-            flags.append(isinstance(first, str))
-    return flags
 
 
 def _keep_rest(recording: Recording, line: dict[str, Any]) -> None:
