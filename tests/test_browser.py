@@ -242,14 +242,24 @@ def test_a_hidden_page_gets_no_updates_and_a_fresh_snapshot_when_shown(app, brow
     context = browser.new_context(viewport={"width": 360, "height": 740})
     page = context.new_page()
     frames: list[str] = []
-    page.on("websocket", lambda socket: socket.on("framereceived", lambda payload: frames.append(str(payload))))
+    sent: list[str] = []
+
+    def watch(socket) -> None:
+        socket.on("framereceived", lambda payload: frames.append(str(payload)))
+        socket.on("framesent", lambda payload: sent.append(str(payload)))
+
+    page.on("websocket", watch)
     page.goto(app["base"] + app["widget"])
     page.locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
     before = len(frames)
     page.wait_for_timeout(3000)
     assert len(frames) > before, "a visible widget receives updates (jackpots are polled every second)"
     page.evaluate(SET_VISIBILITY, "hidden")  # the tab went to the background
-    page.wait_for_timeout(500)  # the pause reaches the server
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline and not any('"pause"' in frame for frame in sent):
+        page.wait_for_timeout(20)
+    assert any('"pause"' in frame for frame in sent), "a hidden page tells the server to pause"
+    page.wait_for_timeout(200)  # what the server had already sent before reading the pause
     hidden_from = len(frames)
     page.wait_for_timeout(3000)
     assert len(frames) == hidden_from, "no updates for a page nobody sees"
@@ -329,8 +339,14 @@ def test_embed_js_ignores_messages_from_other_origins(app, browser):
     widget_frame(page).locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
     page.wait_for_timeout(500)
     before = page.evaluate("document.querySelector('iframe').getBoundingClientRect().height")
-    # The partner page itself (another origin than the widget) forges a resize.
-    page.evaluate("window.postMessage({source: 'betcore-widget', event: 'resize', detail: {height: 17}}, '*')")
-    page.wait_for_timeout(300)
+    # The partner page itself (another origin than the widget) forges a resize. Messages are
+    # dispatched in order, so once a marker posted after it arrives, embed.js has seen the forgery.
+    page.evaluate(
+        """() => new Promise((resolve) => {
+            addEventListener("message", (event) => { if (event.data === "marker") resolve(); });
+            postMessage({source: "betcore-widget", event: "resize", detail: {height: 17}}, "*");
+            postMessage("marker", "*");
+        })"""
+    )
     assert page.evaluate("document.querySelector('iframe').getBoundingClientRect().height") == before
     context.close()
