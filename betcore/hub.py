@@ -23,8 +23,6 @@ from __future__ import annotations
 import json
 import logging
 import random
-import socket
-import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -32,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from betcore.hub_reasons import ConnectionLost, describe_failure
 from betcore.signalr_client import (
     RS,
     FeedHubConnection,
@@ -49,32 +48,6 @@ MAX_RECORD_BYTES = 1024 * 1024  # a push is a few hundred bytes; anything near t
 NEGOTIATE_MODES = ("auto", "always", "never")
 TOKEN_PLACEMENTS = ("both", "query", "header")
 MAX_TARGET_NAMES = 20  # distinct unknown method names remembered (a hostile hub cannot grow this)
-
-
-class ConnectionLost(ConnectionError):
-    """An established hub connection ended (closed, silent, or its transport died)."""
-
-
-def describe_failure(error: BaseException, *, negotiating: bool) -> str:
-    """One line saying why a connection attempt failed, for ``/readyz`` and the logs."""
-    status = http_status(error)
-    step = "negotiate" if negotiating else "WebSocket upgrade"
-    if status == 401 or status == 403:
-        return f"hub refused the token at the {step} (HTTP {status})"
-    if status == 404:
-        return f"hub {step} answered HTTP 404: check BETCORE_HUB_URL and BETCORE_HUB_NEGOTIATE"
-    if status is not None:
-        return f"hub {step} answered HTTP {status}"
-    if isinstance(error, ConnectionLost):
-        return f"hub connection lost: {str(error)[:160]}"
-    if isinstance(error, ssl.SSLError) or "CERTIFICATE" in str(error).upper():
-        return f"TLS error talking to the hub: {str(error)[:160]}"
-    if isinstance(error, (ConnectionError, socket.gaierror, TimeoutError)):
-        return f"hub unreachable: {type(error).__name__}: {str(error)[:120]}"
-    reason = getattr(error, "reason", None)
-    if isinstance(reason, str) and reason:  # the REST client's refused-credentials error
-        return reason
-    return f"hub connection failed: {type(error).__name__}: {str(error)[:160]}"
 
 
 def url_with_token(url: str, token: str) -> str:

@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
-from betcore.probe import Probe, analyse, read_recording, report
+from betcore.probe import Probe
+from betcore.probe_report import analyse, read_recording, report
 from betcore.sandbox import DEFAULT_PARTNER_ID, DEFAULT_SECRET, Sandbox
 from betcore.sandbox.replay import load_recording
 from betcore.sandbox.variants import Variants

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from betcore.messages import MessageError, parse_timestamp
-from betcore.probe import push_payloads, read_recording
+from betcore.probe_report import push_payloads, read_recording
 from betcore.sandbox.simulation import dotnet_timestamp
 
 ID_FIELDS = ("i", "lrId", "id", "gameId")

@@ -9,7 +9,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from betcore.probe import Probe, analyse, read_recording, report
+from betcore.probe import Probe
+from betcore.probe_report import analyse, read_recording, report
 
 
 class Command(BaseCommand):
