@@ -10,12 +10,21 @@ from feed.store import FeedStore
 
 
 async def read_snapshot(
-    store: FeedStore, game_types: Iterable[int], language: str, currency: str | None = None
+    store: FeedStore,
+    game_types: Iterable[int],
+    language: str,
+    currency: str | None = None,
+    default_language: str = "en",
 ) -> dict[str, Any]:
-    """Everything one widget shows, in the widget protocol's ``snapshot`` shape."""
+    """Everything one widget shows, in the widget protocol's ``snapshot`` shape.
+
+    Game names fall back per game type: the viewer's language, then the widget's
+    default, then English (the browser shows ``#id`` for a type with no name at all).
+    """
     game_types = list(game_types)
     keys = [f"game:{t}" for t in game_types] + [f"results:{t}" for t in game_types]
-    keys += ["jackpots", f"names:{language}", "names:en", "status"]
+    fallbacks = list(dict.fromkeys(["en", default_language, language]))  # weakest first
+    keys += ["jackpots", *(f"names:{code}" for code in fallbacks), "status"]
     data = await store.get_many(keys)
     shown = set(game_types)
     return {
@@ -30,7 +39,7 @@ async def read_snapshot(
             if (row.get("t") in shown or row.get("t") == 0)
             and (currency is None or row.get("currency") in (currency, ""))
         ],
-        # Until the worker has this language, English names beat bare numbers.
-        "names": data.get(f"names:{language}") or data.get("names:en") or {},
+        "names": {key: name for code in fallbacks for key, name in (data.get(f"names:{code}") or {}).items()},
+        "lang": language,
         "status": data.get("status") or {"state": "reconnecting", "since": None},
     }

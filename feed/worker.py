@@ -222,10 +222,11 @@ class FeedWorker:
         except Exception as error:  # the database may be down; keep streaming what we have
             log.warning("could not read which games widgets show (%s); keeping %s", type(error).__name__, self.wanted)
             return
-        new_languages = set(wanted.languages) - set(self.wanted.languages) - set(self.names)
+        # Languages not held yet (new, or whose fetch failed) are fetched now, not at the next refresh.
+        missing = set(wanted.languages) - set(self.names)
         self.wanted = wanted
-        if new_languages:
-            await self.refresh_translations(sorted(new_languages))
+        if missing:
+            await self.refresh_translations(sorted(missing))
 
     async def refresh_translations(self, languages: list[str] | None = None) -> None:
         for language in languages or self.wanted.languages:

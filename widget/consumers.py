@@ -129,7 +129,9 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             return  # a client asking for snapshots it does not read must not grow our buffers
         try:
             assert self.widget is not None
-            snapshot = await read_snapshot(get_store(), self.game_types, self.language, self.widget.currency)
+            snapshot = await read_snapshot(
+                get_store(), self.game_types, self.language, self.widget.currency, self.widget.language
+            )
         except Exception as error:  # Redis away: keep the socket; the feed's next "live" resyncs
             log.warning("snapshot unavailable: %s", type(error).__name__)
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 
 from feed.audience import Audience, Wanted
 from widget.models import Widget
@@ -14,7 +15,13 @@ log = logging.getLogger("widget.feed_interest")
 
 @database_sync_to_async
 def wanted_from_widgets() -> Wanted:
+    """The enabled widgets' game types; names in every language the widget speaks.
+
+    A viewer picks the language (``data-lang`` on the embed), whatever the widget's
+    default, so BETCORE's names are kept for all of them, not only the configured ones.
+    """
     game_types, languages = Widget.objects.wanted()
+    languages |= {code for code, _ in settings.LANGUAGES}
     return Wanted(game_types=tuple(game_types), languages=tuple(sorted(languages)))
 
 

@@ -59,10 +59,12 @@ async def widget_page(request: HttpRequest, public_id: str) -> HttpResponse:
     language = _choice(request, "lang", [code for code, _ in settings.LANGUAGES], widget.language)
     scheme = _choice(request, "scheme", SCHEMES, widget.theme.scheme)
     try:
-        snapshot = await read_snapshot(get_store(), widget.game_type_list(), language, widget.currency)
+        snapshot = await read_snapshot(get_store(), widget.game_type_list(), language, widget.currency, widget.language)
     except Exception as error:  # Redis away: paint the frame empty ("reconnecting"); the socket fills it in
         log.warning("widget page: state store unavailable (%s)", type(error).__name__)
-        snapshot = await read_snapshot(MemoryStore(), widget.game_type_list(), language, widget.currency)
+        snapshot = await read_snapshot(
+            MemoryStore(), widget.game_type_list(), language, widget.currency, widget.language
+        )
     with translation.override(language):
         labels = widget_labels()
         response = render(

@@ -153,7 +153,8 @@ const handlers = {
     if (shown.length) tellHost("jackpot", { rows: shown });
   },
   names(message) {
-    state.names = message.names;
+    // Names in the viewer's language win over the fallbacks the snapshot filled in.
+    state.names = { ...state.names, ...message.names };
     renderAll();
   },
   status(message) {
