@@ -216,7 +216,7 @@ class FeedWorker:
 
     # -- periodic work ----------------------------------------------------------------------------
 
-    async def refresh_wanted(self) -> None:
+    async def refresh_wanted(self, fetch_missing_names: bool = True) -> None:
         try:
             wanted = await self.wanted_source()
         except Exception as error:  # the database may be down; keep streaming what we have
@@ -225,7 +225,7 @@ class FeedWorker:
         # Languages not held yet (new, or whose fetch failed) are fetched now, not at the next refresh.
         missing = set(wanted.languages) - set(self.names)
         self.wanted = wanted
-        if missing:
+        if missing and fetch_missing_names:
             await self.refresh_translations(sorted(missing))
 
     async def refresh_translations(self, languages: list[str] | None = None) -> None:
@@ -254,7 +254,7 @@ class FeedWorker:
         except Exception as error:  # the database may be down; the next refresh tries again
             log.warning("could not update widgets that follow the feed (%s)", type(error).__name__)
             return
-        await self.refresh_wanted()
+        await self.refresh_wanted(fetch_missing_names=False)  # names are being fetched now
 
     async def refresh_jackpots(self) -> None:
         try:

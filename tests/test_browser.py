@@ -350,3 +350,44 @@ def test_embed_js_ignores_messages_from_other_origins(app, browser):
     )
     assert page.evaluate("document.querySelector('iframe').getBoundingClientRect().height") == before
     context.close()
+
+
+def test_betting_closes_at_the_deadline_and_a_paused_feed_dims_cards_and_stops_countdowns(app, browser):
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.clock.install()  # time flows as usual until the test moves it on
+    page.goto(app["base"] + app["widget"])
+    page.locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
+    betting = page.locator('.bw-game:has(.bw-state[data-state="betting"]):has(.bw-countdown:not([hidden]))').first
+    betting.wait_for(timeout=40000)
+    game_type = betting.get_attribute("data-t")
+    game = page.locator(f'.bw-game[data-t="{game_type}"]')
+    assert game.locator(".bw-state").text_content() == "Betting open"
+    minutes, seconds = map(int, re.search(r"(\d+):(\d\d)", game.locator(".bw-countdown-text").text_content()).groups())
+    # Past the deadline by the page's clock, before the feed says anything: betting is closed.
+    page.clock.fast_forward((minutes * 60 + seconds + 1) * 1000)
+    assert game.locator(".bw-state").get_attribute("data-state") != "betting"
+    assert "Betting open" not in game.text_content()
+    assert game.locator(".bw-countdown").is_hidden()
+    page.close()
+
+    page = context.new_page()
+    page.goto(app["base"] + app["widget"])
+    page.locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
+    page.locator(".bw-countdown:not([hidden])").first.wait_for(timeout=40000)
+    requests.post(app["sandbox"] + "/_sandbox/control", json={"action": "pause", "seconds": 6}, timeout=5)
+    try:
+        page.locator('.bw-status[data-state="paused"]').wait_for(timeout=5000)
+        assert page.locator(".bw-root").get_attribute("data-feed") == "paused"
+        banner = page.locator(".bw-banner")
+        assert banner.is_visible() and "paused" in banner.text_content()
+        assert page.locator(".bw-status-icon").text_content() == "❚❚"
+        assert page.locator(".bw-game").first.evaluate("el => getComputedStyle(el).filter") == "grayscale(1)"
+        for countdown in page.locator(".bw-countdown:not([hidden]) .bw-countdown-text").all():
+            assert countdown.text_content() == "—", "no ticking number while the feed is paused"
+        page.screenshot(path=str(ARTIFACTS / "state-paused-360.png"), full_page=True)
+        page.locator('.bw-status[data-state="live"]').wait_for(timeout=10000)
+        assert banner.is_hidden()
+    finally:
+        requests.post(app["sandbox"] + "/_sandbox/control", json={"action": "resume"}, timeout=5)
+        context.close()

@@ -29,6 +29,12 @@ def widget_labels() -> dict:
             "starting": _("Connecting…"),
             "updatesPaused": _("Updates paused"),
         },
+        "banner": {
+            "reconnecting": _("Connection lost. Reconnecting… The last data is shown."),
+            "paused": _("The live feed has paused. The last data is shown."),
+            "offline": _("This widget is offline."),
+            "maintenance": _("The games are under maintenance."),
+        },
         "states": {
             "awaiting": _("Next round soon"),
             "betting": _("Betting open"),

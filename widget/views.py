@@ -78,6 +78,7 @@ async def widget_page(request: HttpRequest, public_id: str) -> HttpResponse:
                 "labels": labels,
                 "games": _games_for_template(widget, snapshot, labels),
                 "jackpots": snapshot["jackpots"],
+                "banner": labels["banner"].get(snapshot["status"]["state"], ""),
                 "pooled_jackpot": next((row for row in snapshot["jackpots"] if row.get("t") == 0), None),
                 "widget_config": {
                     "gameTypes": widget.game_type_list(),

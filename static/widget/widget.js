@@ -36,26 +36,57 @@ function renderGame(t) {
   $(".bw-game-name", item).textContent = state.names[String(t)] || `#${t}`;
   const round = $(".bw-round", item);
   if (round) round.textContent = game.round ? `${labels.round} ${numberFormat.format(game.round)}` : "";
-  const status = $(".bw-state", item);
-  if (status) {
-    const key = game.maintenance ? "maintenance" : game.phase || game.state || "";
-    status.dataset.state = key;
-    status.textContent = labels.states[key] || labels.noData;
-  }
-  renderCountdown(item, game);
+  renderTiming(item, game);
   renderResults(t);
 }
 
-function renderCountdown(item, game) {
+// Seconds of betting left, or null when the game is not taking bets (by the clock, not
+// only by the feed: at the deadline the widget closes betting without waiting for a push).
+function secondsLeft(game) {
+  if (!game.deadline || game.phase !== "betting" || game.maintenance) return null;
+  return Math.max(0, (game.deadline - (Date.now() + state.clockOffset)) / 1000);
+}
+
+const bettingWindows = new Map(); // game type -> { deadline, opened } for the progress bar
+
+function renderTiming(item, game) {
+  const left = secondsLeft(game);
+  const live = state.feed === "live" && socketOpen;
+  const status = $(".bw-state", item);
+  if (status) {
+    let key = game.maintenance ? "maintenance" : game.phase || game.state || "";
+    if (key === "betting" && left === 0) key = "bettingClosed";
+    status.dataset.state = key;
+    status.textContent = key === "bettingClosed" ? labels.bettingClosed : labels.states[key] || labels.noData;
+  }
   const countdown = $(".bw-countdown", item);
   if (!countdown) return;
-  if (!game.deadline || game.phase !== "betting" || game.maintenance) {
+  const t = Number(item.dataset.t);
+  if (left === null || left === 0) {
     countdown.hidden = true;
+    bettingWindows.delete(t);
     return;
   }
-  const left = Math.max(0, Math.ceil((game.deadline - (Date.now() + state.clockOffset)) / 1000));
   countdown.hidden = false;
-  countdown.textContent = left > 0 ? `${labels.bettingClosesIn} ${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}` : labels.bettingClosed;
+  if (!live) {
+    // No live feed: the deadline may have moved; show no number rather than a wrong one.
+    countdown.dataset.urgent = "false";
+    $(".bw-countdown-text", countdown).textContent = "—";
+    return;
+  }
+  let window_ = bettingWindows.get(t);
+  if (!window_ || window_.deadline !== game.deadline) {
+    window_ = { deadline: game.deadline, opened: Date.now() + state.clockOffset - 1000 };
+    bettingWindows.set(t, window_);
+  }
+  const whole = Math.ceil(left);
+  const span = Math.max(1, (window_.deadline - window_.opened) / 1000);
+  countdown.dataset.urgent = String(whole <= 5);
+  $(".bw-countdown-text", countdown).textContent =
+    `${labels.bettingClosesIn} ${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
+  const bar = $(".bw-progress", countdown);
+  bar.max = 1000;
+  bar.value = Math.round(Math.min(1, left / span) * 1000);
 }
 
 function renderResults(t) {
@@ -101,13 +132,26 @@ function connectionState() {
 }
 
 let lastConnection = null;
+const STATE_ICONS = { live: "●", reconnecting: "↻", paused: "❚❚", maintenance: "⚠", offline: "✕", starting: "…", updatesPaused: "❚❚" };
+
 function renderStatus() {
   const key = connectionState();
   const status = $(".bw-status");
   status.dataset.state = key;
+  $(".bw-status-icon", status).textContent = STATE_ICONS[key] || "•";
   $(".bw-status-text", status).textContent = labels.status[key] || key;
+  // One banner says why the cards are dimmed and the countdowns stopped.
+  root.dataset.feed = key;
+  const banner = $(".bw-banner");
+  const why = labels.banner[key];
+  banner.hidden = !why;
+  banner.textContent = why || "";
   if (key !== lastConnection) {
     lastConnection = key;
+    for (const t of config.gameTypes) {
+      const item = gameItem(t);
+      if (item) renderTiming(item, state.games.get(t) || {});
+    }
     tellHost("connection", { state: key });
   }
 }
@@ -289,7 +333,7 @@ setInterval(() => {
   if (userPaused) return; // WCAG 2.2.2: a paused ticker does not move
   for (const t of config.gameTypes) {
     const item = gameItem(t);
-    if (item) renderCountdown(item, state.games.get(t) || {});
+    if (item) renderTiming(item, state.games.get(t) || {});
   }
 }, 250);
 
