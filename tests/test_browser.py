@@ -391,3 +391,56 @@ def test_betting_closes_at_the_deadline_and_a_paused_feed_dims_cards_and_stops_c
     finally:
         requests.post(app["sandbox"] + "/_sandbox/control", json={"action": "resume"}, timeout=5)
         context.close()
+
+
+def test_the_iframe_follows_the_content_both_ways_and_a_warm_page_does_not_jump(app, browser):
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    partner = f"http://localhost:{app['port']}/demo/partner/?widget_origin={app['base']}"
+    page.goto(partner)
+    frame = widget_frame(page)
+    frame.locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
+    iframe_height = "document.querySelector('iframe').getBoundingClientRect().height"
+    content_height = "() => Math.ceil(document.querySelector('.bw-root').getBoundingClientRect().height)"
+
+    def settled() -> tuple[float, int]:
+        page.wait_for_timeout(150)  # one ResizeObserver round trip (a frame plus a message)
+        return page.evaluate(iframe_height), frame.locator("html").evaluate(content_height)
+
+    outer, inner = settled()
+    assert abs(outer - inner) <= 2
+    # The banner of a paused feed makes the content taller, and going live again shorter.
+    requests.post(app["sandbox"] + "/_sandbox/control", json={"action": "pause", "seconds": 4}, timeout=5)
+    try:
+        frame.locator(".bw-banner:not([hidden])").wait_for(timeout=5000)
+        paused, inner = settled()
+        assert paused != outer and abs(paused - inner) <= 2, "the frame follows the paused layout"
+        frame.locator('.bw-status[data-state="live"]').wait_for(timeout=10000)
+        live, inner = settled()
+        assert abs(live - inner) <= 2, "and the live one again"
+        assert (paused - outer) * (live - paused) < 0, "one way, then the other: it shrinks as well as grows"
+    finally:
+        requests.post(app["sandbox"] + "/_sandbox/control", json={"action": "resume"}, timeout=5)
+
+    # A second visit starts from the height this browser saw last: the page below does not jump.
+    page.goto(partner)
+    below = page.locator(".demo-log")
+    below.wait_for()
+    first_top = below.evaluate("el => el.getBoundingClientRect().top")
+    widget_frame(page).locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
+    page.wait_for_timeout(300)
+    assert abs(below.evaluate("el => el.getBoundingClientRect().top") - first_top) <= 50
+    context.close()
+
+
+def test_an_unknown_widget_shows_a_short_message_and_tells_the_host_page(app, browser):
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(f"http://localhost:{app['port']}/demo/partner/?widget_origin={app['base']}&widget=no-such-widget&lang=es")
+    page.wait_for_selector("body[data-last-error]", timeout=10000)
+    assert json.loads(page.locator("body").get_attribute("data-last-error"))["reason"] == "unknown-widget"
+    message = page.frame_locator("iframe").locator(".bw-banner")
+    assert message.text_content() == "Este widget no existe o está desactivado."
+    assert page.evaluate("document.querySelector('iframe').getBoundingClientRect().height") < 120
+    page.screenshot(path=str(ARTIFACTS / "unknown-widget-360.png"))
+    context.close()

@@ -16,6 +16,8 @@ def widget_labels() -> dict:
         "results": _("Results"),
         "lastResults": _("Last results"),
         "noResults": _("No results yet"),
+        "moreResults": _("More results"),
+        "fewerResults": _("Fewer results"),
         "noData": _("Waiting for the live feed…"),
         "pause": _("Pause updates"),
         "resume": _("Resume updates"),

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.http.request import validate_host
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
@@ -29,15 +30,37 @@ RETRY_SECONDS = 5
 log = logging.getLogger("widget.page")
 
 
-def _unavailable() -> HttpResponse:
-    """The database is away: a plain 503 that the iframe reloads by itself (Refresh header)."""
-    response = HttpResponse(
-        "The live feed is temporarily unavailable; retrying…", status=503, content_type="text/plain; charset=utf-8"
-    )
+# Pages shown inside the partner's iframe when there is no widget to show. They carry
+# nothing but a public reason code, so any page may frame them: the partner then sees a
+# short message instead of the browser's broken-frame box, and embed.js gets the reason.
+UNAVAILABLE_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors *"
+)
+
+
+def _unavailable_page(request: HttpRequest, reason: str, status: int) -> HttpResponse:
+    language = _choice(request, "lang", [code for code, _ in settings.LANGUAGES], "en")
+    with translation.override(language):
+        messages = {
+            "unknown-widget": _("This widget does not exist or is switched off."),
+            "unavailable": _("The live feed is temporarily unavailable; retrying…"),
+        }
+        response = render(
+            request,
+            "widget/unavailable.html",
+            {"language": language, "reason": reason, "message": messages[reason]},
+            status=status,
+        )
+    response["Content-Security-Policy"] = UNAVAILABLE_POLICY
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _unavailable(request: HttpRequest) -> HttpResponse:
+    """The database is away: a 503 that the iframe reloads by itself (Refresh header)."""
+    response = _unavailable_page(request, "unavailable", 503)
     response["Retry-After"] = str(RETRY_SECONDS)
     response["Refresh"] = str(RETRY_SECONDS)
-    response["Content-Security-Policy"] = "default-src 'none'"
-    response["Cache-Control"] = "no-store"
     return response
 
 
@@ -53,9 +76,9 @@ async def widget_page(request: HttpRequest, public_id: str) -> HttpResponse:
         widget = await database_sync_to_async(Widget.objects.live)(public_id)
     except DatabaseError:
         log.warning("widget page: database unavailable")
-        return _unavailable()
+        return _unavailable(request)
     if widget is None:
-        raise Http404("No such widget")
+        return _unavailable_page(request, "unknown-widget", 404)
     language = _choice(request, "lang", [code for code, _ in settings.LANGUAGES], widget.language)
     scheme = _choice(request, "scheme", SCHEMES, widget.theme.scheme)
     try:
@@ -108,7 +131,8 @@ def _games_for_template(widget: Widget, snapshot: dict, labels: dict) -> list[di
                 "game": game,
                 "state_key": state_key,
                 "state_label": labels["states"].get(state_key, ""),
-                "results": snapshot["results"].get(str(game_type), [])[:5],
+                "results": snapshot["results"].get(str(game_type), [])[:3],
+                "more_results": len(snapshot["results"].get(str(game_type), [])) > 3,
             }
         )
     return rows
@@ -144,7 +168,11 @@ def demo_partner_page(request: HttpRequest) -> HttpResponse:
         if len(origins) != 1 or not validate_host(urlsplit(origins[0]).hostname or "", settings.ALLOWED_HOSTS):
             return HttpResponseBadRequest("widget_origin must be one of this site's allowed hosts")
         widget_origin = origins[0]
-    return render(request, "widget/demo_partner.html", {"widget": widget, "widget_origin": widget_origin})
+    # ?widget=ID&lang=xx embed another id (an unknown one shows the host-side error event).
+    public_id = request.GET.get("widget", "") or widget.public_id
+    language = _choice(request, "lang", [code for code, _ in settings.LANGUAGES], "")
+    context = {"public_id": public_id, "language": language, "widget_origin": widget_origin, "widget": widget}
+    return render(request, "widget/demo_partner.html", context)
 
 
 @require_GET

@@ -1,8 +1,11 @@
 // Embed a BETCORE live-feed widget: <script src="https://WIDGET-HOST/static/widget/embed.js"
 //   data-widget="PUBLIC_ID" data-lang="ru" data-scheme="dark" async></script>
-// The iframe follows the widget's height; the host page receives DOM events named
-// "betcore:ready", "betcore:resize", "betcore:connection", "betcore:result", "betcore:jackpot"
-// on the script's container element (event.detail carries the data).
+// The iframe follows the widget's height (shrinking too), starting from the height this
+// widget last had on this browser so the page does not jump. The host page receives DOM
+// events "betcore:ready", "betcore:resize", "betcore:connection", "betcore:result",
+// "betcore:jackpot" and "betcore:error" (detail.reason: "unknown-widget", "unavailable",
+// "unreachable") on the script's container element. Event details carry feed text:
+// treat it as untrusted text, never insert it as HTML.
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -20,22 +23,47 @@
   frame.title = script.dataset.title || "Live games";
   frame.loading = "lazy";
   frame.setAttribute("scrolling", "no");
-  frame.style.cssText = "border:0;width:100%;display:block;height:" + (script.dataset.height || "320") + "px;overflow:hidden";
+  var heightKey = "betcore-widget-height:" + script.dataset.widget;
+  var remembered = 0;
+  try {
+    remembered = parseInt(localStorage.getItem(heightKey), 10) || 0;
+  } catch (error) {
+    /* storage blocked: use the default */
+  }
+  // A phone-sized widget with four games is about 700 px tall: a better guess than nothing.
+  var initial = remembered || parseInt(script.dataset.height, 10) || 640;
+  frame.style.cssText = "border:0;width:100%;display:block;height:" + initial + "px;overflow:hidden";
   var container = document.createElement("div");
   container.className = "betcore-widget";
   container.appendChild(frame);
   script.parentNode.insertBefore(container, script);
 
+  var heard = false;
   window.addEventListener("message", function (event) {
     // Only our widget's origin, and only this iframe's window, may talk to us.
     if (event.origin !== widgetOrigin || event.source !== frame.contentWindow) return;
     var data = event.data;
     if (!data || data.source !== "betcore-widget" || typeof data.event !== "string") return;
-    if ((data.event === "resize" || data.event === "ready") && data.detail && data.detail.height > 0) {
-      frame.style.height = Math.min(Math.ceil(data.detail.height), 5000) + "px";
+    heard = true;
+    var sized = data.event === "resize" || data.event === "ready" || data.event === "error";
+    if (sized && data.detail && data.detail.height > 0) {
+      var height = Math.min(Math.ceil(data.detail.height), 5000);
+      frame.style.height = height + "px";
+      if (data.event !== "error") {
+        try {
+          localStorage.setItem(heightKey, String(height));
+        } catch (error) {
+          /* storage blocked or full: the next load starts from the default */
+        }
+      }
     }
     container.dispatchEvent(new CustomEvent("betcore:" + data.event, { detail: data.detail, bubbles: true }));
   });
+  // A widget host that cannot be reached never says anything: tell the page after a while.
+  setTimeout(function () {
+    if (heard) return;
+    container.dispatchEvent(new CustomEvent("betcore:error", { detail: { reason: "unreachable" }, bubbles: true }));
+  }, 20000);
   frame.addEventListener("load", function () {
     frame.contentWindow.postMessage({ source: "betcore-embed", event: "hello" }, widgetOrigin);
   });

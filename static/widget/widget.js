@@ -89,10 +89,14 @@ function renderTiming(item, game) {
   bar.value = Math.round(Math.min(1, left / span) * 1000);
 }
 
+const RESULTS_SHOWN = 3; // a phone shows four games in one screen; "more" shows the rest
+const expanded = new Set();
+
 function renderResults(t) {
   const list = $(`.bw-game[data-t="${Number(t)}"] .bw-results`);
   if (!list) return;
-  const results = (state.results.get(t) || []).slice(0, 5);
+  const all = state.results.get(t) || [];
+  const results = all.slice(0, expanded.has(t) ? 10 : RESULTS_SHOWN);
   const items = results.map((result) => {
     const li = document.createElement("li");
     li.className = "bw-result";
@@ -107,7 +111,22 @@ function renderResults(t) {
     items.push(li);
   }
   list.replaceChildren(...items);
+  const more = $(`.bw-game[data-t="${Number(t)}"] .bw-more`);
+  if (more) {
+    more.hidden = all.length <= RESULTS_SHOWN;
+    more.setAttribute("aria-expanded", String(expanded.has(t)));
+    more.textContent = expanded.has(t) ? labels.fewerResults : labels.moreResults;
+  }
 }
+
+document.addEventListener("click", (event) => {
+  const more = event.target.closest && event.target.closest(".bw-more");
+  if (!more) return;
+  const t = Number(more.closest(".bw-game").dataset.t);
+  if (expanded.has(t)) expanded.delete(t);
+  else expanded.add(t);
+  renderResults(t);
+});
 
 // A pot per game type and currency; t 0 is one pot for all games, currency "" one BETCORE did not name.
 const jackpotFor = (t) => state.jackpots.get(`${t}:${config.currency}`) || state.jackpots.get(`${t}:`);
@@ -298,21 +317,25 @@ function tellHost(event, detail = {}) {
   }
 }
 
+// The content's own height (not the document's, which never gets smaller than the
+// iframe), so the frame shrinks as well as grows.
+const contentHeight = () => Math.ceil(root.getBoundingClientRect().height);
+
 window.addEventListener("message", (event) => {
   if (!hostOrigins.includes(event.origin) || event.source !== window.parent) return;
   if (event.data && event.data.source === "betcore-embed" && event.data.event === "hello") {
-    tellHost("resize", { height: document.documentElement.scrollHeight });
+    tellHost("resize", { height: contentHeight() });
   }
 });
 
 let lastHeight = 0;
 new ResizeObserver(() => {
-  const height = Math.ceil(document.documentElement.scrollHeight);
+  const height = contentHeight();
   if (height !== lastHeight) {
     lastHeight = height;
     tellHost("resize", { height });
   }
-}).observe(document.body);
+}).observe(root);
 
 // ---- attention: hidden pages and the pause control ---------------------------------------------
 
@@ -339,4 +362,4 @@ setInterval(() => {
 
 applySnapshot(readJson("bw-snapshot"));
 connect();
-tellHost("ready", { height: document.documentElement.scrollHeight });
+tellHost("ready", { height: contentHeight() });
