@@ -444,3 +444,28 @@ def test_an_unknown_widget_shows_a_short_message_and_tells_the_host_page(app, br
     assert page.evaluate("document.querySelector('iframe').getBoundingClientRect().height") < 120
     page.screenshot(path=str(ARTIFACTS / "unknown-widget-360.png"))
     context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "es", "pt", "tr"])
+def test_amounts_are_formatted_once_in_the_viewers_language_with_cents(app, browser, language):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale=language)
+    page = context.new_page()
+    page.goto(f"{app['base']}{app['widget']}?lang={language}")
+    amount = page.locator('.bw-jackpot:not([hidden]) .bw-jackpot-amount:not(:text-is("—"))').first
+    amount.wait_for(timeout=10000)
+    text = amount.text_content()
+    # The widget's number is exactly what the viewer's locale writes for it, cents included.
+    expected = page.evaluate(
+        """([lang, text]) => {
+            const digits = text.replace(/[^0-9]/g, "");
+            const value = Number(digits) / 100;
+            return new Intl.NumberFormat(lang, {style: "currency", currency: "EUR", minimumFractionDigits: 2})
+                .format(value);
+        }""",
+        [language, text],
+    )
+    assert text == expected
+    decimal = "." if language == "en" else ","
+    assert re.search(rf"\d{re.escape(decimal)}\d\d", text), f"cents shown: {text}"
+    assert page.locator("html").get_attribute("lang") == language
+    context.close()

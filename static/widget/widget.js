@@ -7,12 +7,15 @@ const root = $(".bw-root");
 const labels = readJson("bw-labels");
 const config = readJson("bw-config");
 const lang = root.dataset.lang;
+// Numbers are formatted here only (the server leaves them to the script), so the first
+// paint and every live update use the same CLDR rules of the viewer's language.
 const numberFormat = new Intl.NumberFormat(lang, { maximumFractionDigits: 0 });
+const amountFormat = new Intl.NumberFormat(lang, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 let moneyFormat;
 try {
-  moneyFormat = new Intl.NumberFormat(lang, { style: "currency", currency: config.currency, maximumFractionDigits: 0 });
+  moneyFormat = new Intl.NumberFormat(lang, { style: "currency", currency: config.currency, minimumFractionDigits: 2 });
 } catch {
-  moneyFormat = numberFormat;
+  moneyFormat = amountFormat;
 }
 
 const state = { games: new Map(), results: new Map(), jackpots: new Map(), names: {}, feed: "starting", clockOffset: 0 };
@@ -138,7 +141,7 @@ function renderJackpots() {
     const row = jackpotFor(t);
     item.hidden = t === 0 ? !row : !row && Boolean(pooled);
     if (t !== 0) $(".bw-jackpot-name", item).textContent = state.names[String(t)] || `#${t}`;
-    $(".bw-jackpot-amount", item).textContent = row ? (row.currency ? moneyFormat : numberFormat).format(row.amount) : "—";
+    $(".bw-jackpot-amount", item).textContent = row ? (row.currency ? moneyFormat : amountFormat).format(row.amount) : "—";
   }
 }
 
