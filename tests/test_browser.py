@@ -469,3 +469,30 @@ def test_amounts_are_formatted_once_in_the_viewers_language_with_cents(app, brow
     assert re.search(rf"\d{re.escape(decimal)}\d\d", text), f"cents shown: {text}"
     assert page.locator("html").get_attribute("lang") == language
     context.close()
+
+
+def luminance(css_colour: str) -> float:
+    """Rough relative brightness of ``rgb(r, g, b)`` (0-255) or ``color(srgb r g b)`` (0-1)."""
+    values = [float(v) for v in re.findall(r"[\d.]+", css_colour.replace("srgb", ""))[:3]]
+    scale = 1.0 if css_colour.startswith("color(") else 255.0
+    red, green, blue = (v / scale for v in values)
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+@pytest.mark.parametrize("device", ["light", "dark"])
+def test_data_scheme_dark_renders_dark_with_every_theme_and_passes_axe(app, browser, device):
+    context = browser.new_context(color_scheme=device, bypass_csp=True, viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(app["base"] + app["widget"] + "?scheme=dark")
+    page.locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
+    root = page.locator(".bw-root")
+    assert luminance(root.evaluate("el => getComputedStyle(el).backgroundColor")) < 0.2
+    assert luminance(root.evaluate("el => getComputedStyle(el).color")) > 0.8
+    page.evaluate((ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text())
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    assert result["violations"] == [], [v["id"] for v in result["violations"]]
+    page.screenshot(path=str(ARTIFACTS / f"widget-scheme-dark-on-{device}-device.png"), full_page=True)
+    # Light stays light on a dark device.
+    page.goto(app["base"] + app["widget"] + "?scheme=light")
+    assert luminance(page.locator(".bw-root").evaluate("el => getComputedStyle(el).backgroundColor")) > 0.8
+    context.close()

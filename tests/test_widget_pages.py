@@ -138,3 +138,18 @@ def test_the_widget_admin_page_offers_embed_snippets(client, widget):
     page = client.get(f"/admin/widget/widget/{widget.pk}/change/").content.decode()
     assert f"data-widget=&quot;{widget.public_id}&quot;" in page
     assert "embed.js" in page and "&lt;iframe" in page
+
+
+def test_a_theme_may_carry_its_own_dark_palette_and_blank_means_derived(client, widget):
+    from django.core.exceptions import ValidationError
+
+    theme = widget.theme
+    css = client.get(f"/w/{widget.public_id}/theme.css").content.decode()
+    assert "--widget-dark-" not in css  # nothing set: the stylesheet derives dark colours from the brand
+    theme.dark_background, theme.dark_accent = "#000814", "#7dd3fc"
+    theme.save()
+    css = client.get(f"/w/{widget.public_id}/theme.css").content.decode()
+    assert "--widget-dark-bg:#000814" in css and "--widget-dark-accent:#7dd3fc" in css
+    theme.dark_text = "white"
+    with pytest.raises(ValidationError):
+        theme.save()

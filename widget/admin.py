@@ -12,13 +12,16 @@ from django.urls import reverse
 from widget.models import Theme, Widget
 
 COLOUR_FIELDS = ("background", "surface", "text", "accent", "positive", "negative")
+DARK_FIELDS = ("dark_background", "dark_surface", "dark_text", "dark_accent")  # optional: text, not pickers
 
 
 class ThemeForm(forms.ModelForm):
     class Meta:
         model = Theme
-        fields = ("name", "scheme", *COLOUR_FIELDS, "font_family", "corner_radius")
-        widgets = {name: forms.TextInput(attrs={"type": "color", "class": "bw-colour"}) for name in COLOUR_FIELDS}
+        fields = ("name", "scheme", *COLOUR_FIELDS, *DARK_FIELDS, "font_family", "corner_radius")
+        widgets = {name: forms.TextInput(attrs={"type": "color", "class": "bw-colour"}) for name in COLOUR_FIELDS} | {
+            name: forms.TextInput(attrs={"placeholder": "#rrggbb (blank: derived)", "size": 12}) for name in DARK_FIELDS
+        }
 
 
 def preview_url(widget: Widget | None) -> str | None:

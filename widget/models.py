@@ -48,6 +48,12 @@ class Theme(models.Model):
     accent = models.CharField(max_length=7, default="#1d4ed8", validators=[validate_colour])
     positive = models.CharField(max_length=7, default="#047857", validators=[validate_colour])
     negative = models.CharField(max_length=7, default="#b91c1c", validators=[validate_colour])
+    # Optional dark palette, used when the widget is shown dark (scheme "dark", or "auto" on a
+    # dark device). Left blank, dark colours are derived from the brand colours above.
+    dark_background = models.CharField(max_length=7, blank=True, validators=[validate_colour])
+    dark_surface = models.CharField(max_length=7, blank=True, validators=[validate_colour])
+    dark_text = models.CharField(max_length=7, blank=True, validators=[validate_colour])
+    dark_accent = models.CharField(max_length=7, blank=True, validators=[validate_colour])
     font_family = models.CharField(max_length=12, choices=[(key, key.title()) for key in FONT_STACKS], default="system")
     corner_radius = models.PositiveSmallIntegerField(
         default=8, validators=[MaxValueValidator(24)], help_text=_("Pixels, 0 to 24.")
@@ -75,6 +81,15 @@ class Theme(models.Model):
             "--widget-negative": self.negative,
             "--widget-font": FONT_STACKS.get(self.font_family, FONT_STACKS["system"]),
             "--widget-radius": f"{int(self.corner_radius)}px",
+        } | {
+            f"--widget-dark-{name}": value
+            for name, value in (
+                ("bg", self.dark_background),
+                ("surface", self.dark_surface),
+                ("text", self.dark_text),
+                ("accent", self.dark_accent),
+            )
+            if value
         }
 
 
