@@ -3,8 +3,9 @@
 BETCORE's docs do not say whether round ids count per game type or come from one
 sequence shared by all game types (a database identity would). So the worker fetches
 the rounds it saw (``i`` of a push, and ``lrId``) once they are complete, and walks
-back over ids it never saw only for a game type whose ids proved consecutive: a push
-whose current round directly follows its last completed one (``i == lrId + 1``), and
+back over ids it never saw only for a game type whose ids proved consecutive: pushes of
+two different rounds whose current round directly follows the last completed one
+(``i == lrId + 1``; one such round could be a coincidence of a shared sequence), and
 no push or fetched round that contradicts it. Pure bookkeeping; the worker does the I/O.
 """
 
@@ -19,6 +20,7 @@ MAX_CATCH_UP = 20  # rounds walked back at most after a long outage
 MAX_PENDING = 50  # seen rounds waiting for their result, per game type
 MAX_REMEMBERED = 200  # ids already fetched or tried, per game type
 COMPLETED_STATES = (3, 5)  # finished, cancelled
+PROOF_ROUNDS = 2  # rounds seen following their predecessor's id before ids count as consecutive
 
 
 @dataclass
@@ -37,7 +39,7 @@ class GameRounds:
     @property
     def consecutive(self) -> bool:
         """Ids proved consecutive for this game type (so walking back over unseen ids is safe)."""
-        return self.consecutive_evidence > 0 and self.contradictions == 0
+        return self.consecutive_evidence >= PROOF_ROUNDS and self.contradictions == 0
 
     def observe(self, game: Game) -> None:
         if game.last_round_id and game.id > game.last_round_id:

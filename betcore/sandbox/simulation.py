@@ -29,6 +29,7 @@ REVIEW_CHANCE = 0.08
 CANCEL_CHANCE = 0.04
 MAINTENANCE_CHANCE = 0.02
 JACKPOT_WIN_CHANCE_PER_ROUND = 0.03
+HISTORY_ROUNDS = 5
 
 
 def dotnet_timestamp(epoch: float) -> str:
@@ -80,17 +81,17 @@ class Simulation:
             raise ValueError("speed must be positive")
         self.rng = random.Random(self.seed)
         self.shared_next_id = 7_000_000 + self.rng.randrange(1000, 9000) * 10
+        history = self._history_ids()
         for game_type, kind in GAME_KINDS.items():
-            if self.variants.shared_round_ids:
-                first_id = self._shared_id()
-                previous = first_id - 1 - self.rng.randrange(1, 5)  # another game's round sits in between
-            else:
-                first_id = 1_000_000 * game_type + self.rng.randrange(1000, 9000) * 10
-                previous = first_id - 1
+            past = history[game_type]
+            first_id = self._shared_id() if self.variants.shared_round_ids else past[-1] + 1
+            for ordinal, round_id in enumerate(past, 1):
+                self._finished_round(round_id, game_type, ordinal, len(past) - ordinal + 1)
             table = GameTable(
-                kind=kind, round=Round(id=first_id, game_type=game_type, ordinal=1, started_at=self.start)
+                kind=kind,
+                round=Round(id=first_id, game_type=game_type, ordinal=len(past) + 1, started_at=self.start),
             )
-            table.last_round_id = previous
+            table.last_round_id = past[-1]
             # Stagger the tables so that they are not all in the same phase.
             table.phase_ends_at = self.start + self._scaled(self.rng.uniform(0.5, AWAIT_SECONDS))
             self.tables[game_type] = table
@@ -100,6 +101,34 @@ class Simulation:
                 self.jackpots[key] = round(kind.jackpot_seed * self.rng.uniform(1.0, 3.0), 2)
                 self.jackpot_rates[key] = kind.jackpot_seed * self.rng.uniform(0.0005, 0.002)
         self.jackpots_at = self.start
+
+    def _history_ids(self) -> dict[int, list[int]]:
+        """Ids of the rounds that finished before the sandbox started, per game type.
+
+        A real feed has a past: a viewer who arrives sees the last results at once.
+        """
+        if self.variants.shared_round_ids:
+            history: dict[int, list[int]] = {t: [] for t in GAME_KINDS}
+            for _ in range(HISTORY_ROUNDS):
+                for game_type in self.rng.sample(sorted(GAME_KINDS), len(GAME_KINDS)):
+                    history[game_type].append(self._shared_id())
+            return history
+        return {
+            t: list(range(first - HISTORY_ROUNDS, first))
+            for t in GAME_KINDS
+            for first in [1_000_000 * t + self.rng.randrange(1000, 9000) * 10]
+        }
+
+    def _finished_round(self, round_id: int, game_type: int, ordinal: int, rounds_ago: int) -> None:
+        kind = GAME_KINDS[game_type]
+        duration = self._scaled(AWAIT_SECONDS + kind.betting_seconds + kind.action_seconds + FINISHED_SECONDS)
+        past = Round(id=round_id, game_type=game_type, ordinal=ordinal, started_at=self.start - rounds_ago * duration)
+        if self.rng.random() < CANCEL_CHANCE:
+            past.state = CANCELLED
+        else:
+            past.state, past.result = FINISHED, self._result_for(game_type)
+        past.play_status = GAME_ACTION
+        self.rounds[round_id] = past
 
     def _shared_id(self) -> int:
         self.shared_next_id += 1
