@@ -496,3 +496,48 @@ def test_data_scheme_dark_renders_dark_with_every_theme_and_passes_axe(app, brow
     page.goto(app["base"] + app["widget"] + "?scheme=light")
     assert luminance(page.locator(".bw-root").evaluate("el => getComputedStyle(el).backgroundColor")) > 0.8
     context.close()
+
+
+ENGLISH_RESULT_WORDS = (
+    "Total",
+    "Red",
+    "Black",
+    "Green",
+    "Player",
+    "Banker",
+    "Tie",
+    "Hand",
+    "Pair",
+    "Flush",
+    "Straight",
+    "Full house",
+    "ago",
+    "Cancelled",
+)
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "es", "pt", "tr"])
+def test_each_game_draws_its_result_in_the_viewers_language(app, browser, language):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale=language)
+    page = context.new_page()
+    page.goto(f"{app['base']}{app['widget']}?lang={language}")
+    page.locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
+    for kind in ("dice", "wheel", "baccarat", "poker", "keno"):
+        page.locator(f'.bw-result[data-kind="{kind}"]').first.wait_for(timeout=15000)
+    dice = page.locator('.bw-result[data-kind="dice"]').first
+    assert dice.locator(".bw-die").count() == 2 and dice.locator(".bw-total").count() == 1
+    wheel = page.locator('.bw-result[data-kind="wheel"] .bw-chip').first
+    assert wheel.get_attribute("data-color") in ("red", "black", "green") and wheel.text_content().isdigit()
+    assert page.locator('.bw-result[data-kind="baccarat"] .bw-winner').first.get_attribute("data-side")
+    assert page.locator('.bw-result[data-kind="poker"] .bw-hand').first.text_content()
+    assert page.locator('.bw-result[data-kind="keno"] .bw-keno span').count() >= 20
+    for result in page.locator(".bw-result:not(.bw-empty)").all():
+        assert re.search(r"#\d+", result.locator(".bw-result-round").text_content()), "each result shows its round"
+        assert result.locator("time").get_attribute("datetime"), "and when"
+        assert result.locator(".bw-result-draw").get_attribute("aria-label"), "and says itself to readers"
+    if language != "en":
+        shown = " ".join(page.locator(".bw-results").all_text_contents())
+        left = [word for word in ENGLISH_RESULT_WORDS if re.search(rf"\b{word}\b", shown)]
+        assert not left, f"English words left in {language}: {left}"
+    page.screenshot(path=str(ARTIFACTS / f"results-{language}-360.png"), full_page=True)
+    context.close()

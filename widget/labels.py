@@ -22,6 +22,26 @@ def widget_labels() -> dict:
         "pause": _("Pause updates"),
         "resume": _("Resume updates"),
         "newResult": _("New result"),
+        # Words inside drawn results (the sandbox's games; BETCORE's own may add more).
+        "result": {
+            "total": _("Total"),
+            "red": _("Red"),
+            "black": _("Black"),
+            "green": _("Green"),
+            "player": _("Player"),
+            "banker": _("Banker"),
+            "tie": _("Tie"),
+            "hand": _("Hand"),
+            "dice": _("Dice"),
+            "numbers": _("Numbers drawn"),
+            "combinations": {
+                "Pair": _("Pair"),
+                "Two Pairs": _("Two pairs"),
+                "Straight": _("Straight"),
+                "Flush": _("Flush"),
+                "Full House": _("Full house"),
+            },
+        },
         "status": {
             "live": _("Live"),
             "reconnecting": _("Reconnecting…"),

@@ -123,11 +123,7 @@ class Simulation:
         kind = GAME_KINDS[game_type]
         duration = self._scaled(AWAIT_SECONDS + kind.betting_seconds + kind.action_seconds + FINISHED_SECONDS)
         past = Round(id=round_id, game_type=game_type, ordinal=ordinal, started_at=self.start - rounds_ago * duration)
-        if self.rng.random() < CANCEL_CHANCE:
-            past.state = CANCELLED
-        else:
-            past.state, past.result = FINISHED, self._result_for(game_type)
-        past.play_status = GAME_ACTION
+        past.state, past.result, past.play_status = FINISHED, self._result_for(game_type), GAME_ACTION
         self.rounds[round_id] = past
 
     def _shared_id(self) -> int:
