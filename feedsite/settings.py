@@ -146,6 +146,8 @@ if any(_betcore_values) and not all(_betcore_values):
         "must be set together (leave all four unset to use the local sandbox)"
     )
 BETCORE_USE_SANDBOX = not any(_betcore_values)
+# How fast the local sandbox's games run (2 = rounds twice as fast; pushes stay every 500 ms).
+SANDBOX_SPEED = env.float("SANDBOX_SPEED", 1.0, minimum=0.1)
 # BETCORE's docs leave these open; the defaults try every plausible way (see the README).
 BETCORE_PUSH_TARGET = env.str("BETCORE_PUSH_TARGET", "auto")
 BETCORE_HUB_NEGOTIATE = env.choice("BETCORE_HUB_NEGOTIATE", ("auto", "always", "never"), "auto")

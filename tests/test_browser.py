@@ -541,3 +541,75 @@ def test_each_game_draws_its_result_in_the_viewers_language(app, browser, langua
         assert not left, f"English words left in {language}: {left}"
     page.screenshot(path=str(ARTIFACTS / f"results-{language}-360.png"), full_page=True)
     context.close()
+
+
+def test_four_games_with_three_results_each_fit_one_phone_screen(tmp_path, browser):
+    """At 360x740 the widget with four games and three results each is at most one screen tall."""
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("BETCORE_", "REDIS_URL", "DATABASE_URL"))},
+        "DEBUG": "1",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+        "SANDBOX_SPEED": "10",  # a few rounds within seconds
+    }
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+    make = (
+        "from widget.models import Theme, Widget; theme, _ = Theme.objects.get_or_create(name='Default'); "
+        "print(Widget.objects.create(name='Four games', game_types='3, 1, 2, 5', theme=theme).public_id)"
+    )
+    shell = subprocess.run([sys.executable, "manage.py", "shell", "-c", make], cwd=ROOT, env=env, capture_output=True)
+    public_id = shell.stdout.decode().split()[-1]
+    log = (tmp_path / "serve.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(base + "/livez", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.3)
+        context = browser.new_context(viewport={"width": 360, "height": 740})
+        page = context.new_page()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            page.goto(f"{base}/w/{public_id}/?lang=ru")
+            page.locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
+            counts = [page.locator(f'.bw-game[data-t="{t}"] .bw-result:not(.bw-empty)').count() for t in (3, 1, 2, 5)]
+            more = page.locator(".bw-more:not([hidden])").count()
+            if min(counts) >= 3 and more == 4:  # three shown, more behind the toggle, for every game
+                break
+            page.wait_for_timeout(2000)
+        assert min(counts) >= 3, counts
+        height = page.locator(".bw-root").evaluate("el => el.getBoundingClientRect().height")
+        page.screenshot(path=str(ARTIFACTS / "four-games-three-results-360.png"), full_page=True)
+        assert height <= 740, f"{height:.0f} px at 360 px wide"
+        context.close()
+    finally:
+        server.terminate()
+        server.wait(10)
+        log.close()
+
+
+@pytest.mark.parametrize("motion", ["no-preference", "reduce"])
+def test_jackpots_count_up_between_polls_unless_motion_is_reduced(app, browser, motion):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, reduced_motion=motion)
+    page = context.new_page()
+    page.goto(app["base"] + app["widget"])
+    page.locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
+    amount = page.locator('.bw-jackpot[data-t="1"] .bw-jackpot-amount')
+    page.wait_for_timeout(2500)  # two polls (1 s apart here) give the growth rate
+    frames_seen = set()
+    for _ in range(20):  # 2 s, sampled every 100 ms
+        frames_seen.add(amount.text_content())
+        page.wait_for_timeout(100)
+    polls = 3  # at most this many poll updates in the 2 s window
+    if motion == "reduce":
+        assert len(frames_seen) <= polls, f"no count-up under reduced motion: {sorted(frames_seen)}"
+    else:
+        assert len(frames_seen) > polls, f"amounts count up between polls: {sorted(frames_seen)}"
+    assert page.locator(".bw-arrived").count() == 0 or motion == "no-preference"
+    context.close()

@@ -18,6 +18,8 @@ def widget_labels() -> dict:
         "noResults": _("No results yet"),
         "moreResults": _("More results"),
         "fewerResults": _("Fewer results"),
+        "more": _("More"),  # the toggle's short visible text; the long one is its accessible name
+        "less": _("Less"),
         "noData": _("Waiting for the live feed…"),
         "pause": _("Pause updates"),
         "resume": _("Resume updates"),

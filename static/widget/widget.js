@@ -18,6 +18,10 @@ try {
   moneyFormat = amountFormat;
 }
 
+// Motion only when the viewer has not asked for less and has not paused the ticker.
+const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+const motionAllowed = () => !reducedMotion.matches && !userPaused;
+
 const state = { games: new Map(), results: new Map(), jackpots: new Map(), names: {}, feed: "starting", clockOffset: 0 };
 let socket = null;
 let socketOpen = false;
@@ -65,6 +69,8 @@ function renderTiming(item, game) {
   const countdown = $(".bw-countdown", item);
   if (!countdown) return;
   const t = Number(item.dataset.t);
+  // While the countdown runs it is the betting signal; the "Betting open" label stays for readers.
+  if (status) status.classList.toggle("bw-visually-hidden", left !== null && left > 0);
   if (left === null || left === 0) {
     countdown.hidden = true;
     bettingWindows.delete(t);
@@ -112,7 +118,8 @@ function renderResults(t) {
   if (more) {
     more.hidden = all.length <= RESULTS_SHOWN;
     more.setAttribute("aria-expanded", String(expanded.has(t)));
-    more.textContent = expanded.has(t) ? labels.fewerResults : labels.moreResults;
+    more.textContent = expanded.has(t) ? labels.less : labels.more;
+    more.setAttribute("aria-label", expanded.has(t) ? labels.fewerResults : labels.moreResults);
   }
 }
 
@@ -157,7 +164,8 @@ const RENDERERS = [
     draw(f, box) {
       const winner = element("span", "bw-winner", words[f.winner.toLowerCase()]);
       winner.dataset.side = f.winner.toLowerCase();
-      box.append(winner, element("span", "bw-scores", `${words.player} ${f.player} · ${words.banker} ${f.banker}`));
+      // Scores as "player : banker": the winner's badge says who won; readers hear the words.
+      box.append(winner, element("span", "bw-scores", `${f.player} : ${f.banker}`));
       return `${words[f.winner.toLowerCase()]}: ${words.player} ${f.player}, ${words.banker} ${f.banker}`;
     },
   },
@@ -206,8 +214,11 @@ function drawResult(result, box) {
   return renderer.draw(fields, box);
 }
 
+let arrived = null; // the id of the result that just came in: it slides in once
+
 function resultItem(result) {
   const li = element("li", "bw-result");
+  if (result.id === arrived && motionAllowed()) li.classList.add("bw-arrived");
   li.dataset.state = result.state;
   const draw = element("span", "bw-result-draw");
   const spoken = drawResult(result, draw);
@@ -240,6 +251,25 @@ document.addEventListener("click", (event) => {
 // A pot per game type and currency; t 0 is one pot for all games, currency "" one BETCORE did not name.
 const jackpotFor = (t) => state.jackpots.get(`${t}:${config.currency}`) || state.jackpots.get(`${t}:`);
 
+// Jackpots grow between polls at the rate the last two polls showed, so they count up
+// smoothly instead of jumping every few seconds; a lower value (a win) is shown at once.
+const growth = new Map(); // key -> { value, at, rate }
+
+function noteJackpot(row) {
+  const key = `${row.t}:${row.currency}`;
+  const now = Date.now();
+  const last = growth.get(key);
+  const rate = last && row.amount > last.value ? (row.amount - last.value) / Math.max(1, now - last.at) : 0;
+  growth.set(key, { value: row.amount, at: now, rate });
+}
+
+function shownAmount(row) {
+  const seen = growth.get(`${row.t}:${row.currency}`);
+  if (!seen || !seen.rate || !motionAllowed()) return row.amount;
+  // Never more than one poll interval ahead: without fresh data the count stops.
+  return seen.value + seen.rate * Math.min(Date.now() - seen.at, 10000);
+}
+
 function renderJackpots() {
   const pooled = jackpotFor(0);
   for (const item of document.querySelectorAll(".bw-jackpot")) {
@@ -247,7 +277,7 @@ function renderJackpots() {
     const row = jackpotFor(t);
     item.hidden = t === 0 ? !row : !row && Boolean(pooled);
     if (t !== 0) $(".bw-jackpot-name", item).textContent = state.names[String(t)] || `#${t}`;
-    $(".bw-jackpot-amount", item).textContent = row ? (row.currency ? moneyFormat : amountFormat).format(row.amount) : "—";
+    $(".bw-jackpot-amount", item).textContent = row ? (row.currency ? moneyFormat : amountFormat).format(shownAmount(row)) : "—";
   }
 }
 
@@ -314,12 +344,17 @@ const handlers = {
     list.unshift(message.result);
     list.sort((a, b) => b.id - a.id);
     state.results.set(message.t, list.slice(0, 10));
+    arrived = message.result.id;
     renderResults(message.t);
+    arrived = null;
     announce(`${labels.newResult}: ${state.names[String(message.t)] || ""} #${message.result.id} ${spokenResult(message.result)}`);
     tellHost("result", { gameType: message.t, result: message.result });
   },
   jackpots(message) {
-    for (const row of message.rows) state.jackpots.set(`${row.t}:${row.currency}`, row);
+    for (const row of message.rows) {
+      noteJackpot(row);
+      state.jackpots.set(`${row.t}:${row.currency}`, row);
+    }
     renderJackpots();
     const shown = message.rows.filter((row) => config.gameTypes.includes(row.t));
     if (shown.length) tellHost("jackpot", { rows: shown });
@@ -467,6 +502,7 @@ setInterval(() => {
     const item = gameItem(t);
     if (item) renderTiming(item, state.games.get(t) || {});
   }
+  if (motionAllowed() && growth.size) renderJackpots();
 }, 250);
 
 setInterval(() => {
