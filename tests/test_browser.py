@@ -516,9 +516,10 @@ ENGLISH_RESULT_WORDS = (
 )
 
 
+@pytest.mark.parametrize(("width", "height", "scheme"), [(360, 740, "light"), (1280, 800, "dark")])
 @pytest.mark.parametrize("language", ["en", "ru", "es", "pt", "tr"])
-def test_each_game_draws_its_result_in_the_viewers_language(app, browser, language):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale=language)
+def test_each_game_draws_its_result_in_the_viewers_language(app, browser, language, width, height, scheme):
+    context = browser.new_context(viewport={"width": width, "height": height}, locale=language, color_scheme=scheme)
     page = context.new_page()
     page.goto(f"{app['base']}{app['widget']}?lang={language}")
     page.locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
@@ -539,7 +540,7 @@ def test_each_game_draws_its_result_in_the_viewers_language(app, browser, langua
         shown = " ".join(page.locator(".bw-results").all_text_contents())
         left = [word for word in ENGLISH_RESULT_WORDS if re.search(rf"\b{word}\b", shown)]
         assert not left, f"English words left in {language}: {left}"
-    page.screenshot(path=str(ARTIFACTS / f"results-{language}-360.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"results-{language}-{width}-{scheme}.png"), full_page=True)
     context.close()
 
 
@@ -612,4 +613,28 @@ def test_jackpots_count_up_between_polls_unless_motion_is_reduced(app, browser, 
     else:
         assert len(frames_seen) > polls, f"amounts count up between polls: {sorted(frames_seen)}"
     assert page.locator(".bw-arrived").count() == 0 or motion == "no-preference"
+    context.close()
+
+
+def axe_violations(page) -> list[str]:
+    page.evaluate((ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text())
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}" for v in result["violations"]]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_nothing_in_the_paused_state_nor_on_the_unknown_widget_page(app, browser, scheme):
+    context = browser.new_context(color_scheme=scheme, bypass_csp=True, viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(app["base"] + app["widget"] + "?scheme=auto")
+    page.locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
+    requests.post(app["sandbox"] + "/_sandbox/control", json={"action": "pause", "seconds": 5}, timeout=5)
+    try:
+        page.locator('.bw-status[data-state="paused"]').wait_for(timeout=5000)
+        assert axe_violations(page) == []
+        page.screenshot(path=str(ARTIFACTS / f"state-paused-{scheme}.png"), full_page=True)
+    finally:
+        requests.post(app["sandbox"] + "/_sandbox/control", json={"action": "resume"}, timeout=5)
+    page.goto(app["base"] + "/w/no-such-widget/")
+    assert axe_violations(page) == []
     context.close()

@@ -48,7 +48,7 @@ def _unavailable_page(request: HttpRequest, reason: str, status: int) -> HttpRes
         response = render(
             request,
             "widget/unavailable.html",
-            {"language": language, "reason": reason, "message": messages[reason]},
+            {"language": language, "reason": reason, "message": messages[reason], "title": _("Live games")},
             status=status,
         )
     response["Content-Security-Policy"] = UNAVAILABLE_POLICY
