@@ -24,6 +24,12 @@ import requests
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
+FIRST_CONTENTFUL_PAINT = """() => new Promise((resolve) => {
+  new PerformanceObserver((list) => {
+    const entry = list.getEntries().find((e) => e.name === "first-contentful-paint");
+    if (entry) resolve(entry.startTime);
+  }).observe({type: "paint", buffered: true});
+})"""
 MARK_RESULTS = """() => new Promise((resolve) => {
   const done = () => document.querySelector(".bw-result[data-kind]");
   if (done()) return resolve(performance.now());
@@ -76,9 +82,7 @@ def main() -> int:
                     page.goto(base + path, wait_until="commit")
                     drawn.append(page.evaluate(MARK_RESULTS))
                     page.wait_for_load_state("load")
-                    paint = page.evaluate(
-                        "performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null"
-                    )
+                    paint = page.evaluate(FIRST_CONTENTFUL_PAINT)
                     fcp.append(paint)
                     context.close()
                 browser.close()
