@@ -153,3 +153,16 @@ def test_a_theme_may_carry_its_own_dark_palette_and_blank_means_derived(client, 
     theme.dark_text = "white"
     with pytest.raises(ValidationError):
         theme.save()
+
+
+def test_theme_css_writes_only_valid_values_even_for_rows_saved_around_validation(client, widget):
+    from widget.models import Theme
+
+    Theme.objects.filter(pk=widget.theme_id).update(
+        background="#fff;}body{background:url(//evil.test)}", text="#000000\n", accent="#12ab9f", corner_radius=999
+    )
+    css = client.get(f"/w/{widget.public_id}/theme.css").content.decode()
+    assert "evil" not in css and "}body" not in css and "#000000\n" not in css
+    assert "--widget-accent:#12ab9f" in css
+    assert "--widget-radius" not in css  # out of range: the stylesheet's default applies
+    assert css.count("{") == css.count("}") == 1

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from widget.validators import (
     MAX_GAME_TYPES,
+    is_colour,
     parse_game_types,
     parse_origins,
     validate_colour,
@@ -21,6 +22,7 @@ from widget.validators import (
 )
 
 # Only families every phone already has: no web-font download, nothing to inject.
+MAX_RADIUS = 24
 FONT_STACKS = {
     "system": 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
     "humanist": '"Segoe UI", "Trebuchet MS", "Lucida Grande", Ubuntu, sans-serif',
@@ -56,7 +58,7 @@ class Theme(models.Model):
     dark_accent = models.CharField(max_length=7, blank=True, validators=[validate_colour])
     font_family = models.CharField(max_length=12, choices=[(key, key.title()) for key in FONT_STACKS], default="system")
     corner_radius = models.PositiveSmallIntegerField(
-        default=8, validators=[MaxValueValidator(24)], help_text=_("Pixels, 0 to 24.")
+        default=8, validators=[MaxValueValidator(MAX_RADIUS)], help_text=_("Pixels, 0 to 24.")
     )
 
     class Meta:
@@ -71,26 +73,30 @@ class Theme(models.Model):
         super().save(*args, **kwargs)
 
     def css_variables(self) -> dict[str, str]:
-        """The ``--widget-*`` custom properties; every value was validated, so it is safe in CSS."""
-        return {
+        """The ``--widget-*`` custom properties, each value checked again as it is written out.
+
+        ``save()`` validates, but ``update()``, ``loaddata`` or a hand-edited row do not: a
+        stored value that is not a colour (or a known font, or a radius in range) is left
+        out here, so nothing but ``#rrggbb`` values ever reaches the stylesheet.
+        """
+        colours = {
             "--widget-bg": self.background,
             "--widget-surface": self.surface,
             "--widget-text": self.text,
             "--widget-accent": self.accent,
             "--widget-positive": self.positive,
             "--widget-negative": self.negative,
-            "--widget-font": FONT_STACKS.get(self.font_family, FONT_STACKS["system"]),
-            "--widget-radius": f"{int(self.corner_radius)}px",
-        } | {
-            f"--widget-dark-{name}": value
-            for name, value in (
-                ("bg", self.dark_background),
-                ("surface", self.dark_surface),
-                ("text", self.dark_text),
-                ("accent", self.dark_accent),
-            )
-            if value
+            "--widget-dark-bg": self.dark_background,
+            "--widget-dark-surface": self.dark_surface,
+            "--widget-dark-text": self.dark_text,
+            "--widget-dark-accent": self.dark_accent,
         }
+        variables = {name: value for name, value in colours.items() if isinstance(value, str) and is_colour(value)}
+        variables["--widget-font"] = FONT_STACKS.get(str(self.font_family), FONT_STACKS["system"])
+        radius = self.corner_radius
+        if isinstance(radius, int) and 0 <= radius <= MAX_RADIUS:
+            variables["--widget-radius"] = f"{radius}px"
+        return variables
 
 
 class WidgetQuerySet(models.QuerySet["Widget"]):

@@ -12,8 +12,12 @@ LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 MAX_GAME_TYPES = 12
 
 
+def is_colour(value: str) -> bool:
+    return bool(HEX_COLOUR.fullmatch(value))
+
+
 def validate_colour(value: str) -> None:
-    if not isinstance(value, str) or not HEX_COLOUR.match(value):
+    if not isinstance(value, str) or not is_colour(value):
         raise ValidationError("Enter a colour as #rrggbb, for example #1a2b3c.", code="colour")
 
 
