@@ -166,3 +166,26 @@ def test_theme_css_writes_only_valid_values_even_for_rows_saved_around_validatio
     assert "--widget-accent:#12ab9f" in css
     assert "--widget-radius" not in css  # out of range: the stylesheet's default applies
     assert css.count("{") == css.count("}") == 1
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["https://:x;report-uri@a.com", "https://user@partner.example", "https://partner.example:", "https://a.example:0"],
+)
+def test_origins_with_userinfo_empty_or_zero_ports_are_refused(value):
+    from django.core.exceptions import ValidationError
+
+    from widget.validators import parse_origins
+
+    with pytest.raises(ValidationError):
+        parse_origins(value)
+
+
+def test_origins_are_rewritten_from_their_parts():
+    from widget.validators import parse_origins
+
+    assert parse_origins("HTTPS://Partner.Example:443\nhttps://partner.example:8443\nhttp://[::1]:8000") == [
+        "https://partner.example",
+        "https://partner.example:8443",
+        "http://[::1]:8000",
+    ]

@@ -61,7 +61,9 @@ def parse_origins(value: str) -> list[str]:
             or parts.path not in ("", "/")
             or parts.query
             or parts.fragment
-            or parts.username
+            or "@" in parts.netloc  # userinfo, even an empty user name
+            or parts.netloc.endswith(":")  # an empty port
+            or port == 0
             or "*" in item
             or not re.fullmatch(r"[a-z0-9.\-\[\]:]+", host)
         ):
@@ -69,9 +71,10 @@ def parse_origins(value: str) -> list[str]:
                 f"{item!r} is not an origin. Use https://host or https://host:port (http:// only for localhost).",
                 code="origin",
             )
-        origin = f"{parts.scheme}://{parts.netloc.lower()}"
-        if port is not None and port == {"https": 443, "http": 80}[parts.scheme]:
-            origin = f"{parts.scheme}://{host}"
+        # Re-serialised from the parsed parts, never copied: this text goes into CSP headers.
+        shown_host = f"[{host}]" if ":" in host else host
+        default_port = {"https": 443, "http": 80}[parts.scheme]
+        origin = f"{parts.scheme}://{shown_host}" + (f":{port}" if port not in (None, default_port) else "")
         if origin not in origins:
             origins.append(origin)
     if len(origins) > 50:
