@@ -177,3 +177,12 @@ async def test_messages_that_arrive_together_go_out_as_one_frame_shared_by_viewe
     assert [seqs(frame) for frame in only_3.frames] == [[1], [3]]
     assert only_3.frames[1] is not both.frames[1]
     fanout.reader.cancel(), fanout.sender.cancel()
+
+
+@pytest.mark.parametrize("path", ["/ws/", "/ws/other/", "/ws/w/", "/nothing"])
+async def test_sockets_to_unrouted_paths_are_refused_quietly(path, caplog):
+    communicator = WebsocketCommunicator(application, path, headers=[(b"origin", b"http://127.0.0.1")])
+    connected, _ = await communicator.connect()
+    assert connected is False
+    await communicator.wait()
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]

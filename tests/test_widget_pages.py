@@ -189,3 +189,22 @@ def test_origins_are_rewritten_from_their_parts():
         "https://partner.example:8443",
         "http://[::1]:8000",
     ]
+
+
+@pytest.mark.parametrize("public_id", ["%00", "x" * 300, "%E2%80%AEabc", "abc%0D%0ASet-Cookie:x"])
+def test_ids_not_in_the_public_id_format_are_refused_without_touching_the_database(
+    client, widget, public_id, django_assert_num_queries
+):
+    with django_assert_num_queries(0):
+        assert client.get(f"/w/{public_id}/").status_code == 404
+        assert client.get(f"/w/{public_id}/theme.css").status_code == 404
+
+
+def test_non_ascii_digits_are_not_game_type_ids():
+    from django.core.exceptions import ValidationError
+
+    from widget.validators import parse_game_types
+
+    for value in ("²", "3, ٣", "１"):
+        with pytest.raises(ValidationError):
+            parse_game_types(value)

@@ -57,6 +57,15 @@ def queued_bytes() -> int:
 metrics.QUEUED_BYTES.set_function(queued_bytes)
 
 
+class RefusedSocket(AsyncWebsocketConsumer):
+    """A WebSocket to a path we do not serve: closed before the handshake completes."""
+
+    channel_layer_alias = "no per-consumer channel"
+
+    async def connect(self) -> None:
+        await self.close()
+
+
 class WidgetConsumer(AsyncWebsocketConsumer):
     # No channel of its own: feed messages reach this socket through the per-process
     # fan-out, so Channels' per-consumer channel (and its waiting receive) would be unused.

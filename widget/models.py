@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from widget.validators import (
     MAX_GAME_TYPES,
     is_colour,
+    is_public_id,
     parse_game_types,
     parse_origins,
     validate_colour,
@@ -104,7 +105,13 @@ class WidgetQuerySet(models.QuerySet["Widget"]):
         return self.filter(enabled=True)
 
     def live(self, public_id: str) -> Widget | None:
-        """The enabled widget with this public id, with its theme; None when there is none."""
+        """The enabled widget with this public id, with its theme; None when there is none.
+
+        An id that is not in the public-id format never reaches the database (a NUL byte
+        in it would be an error on PostgreSQL, not a "no such widget").
+        """
+        if not is_public_id(public_id):
+            return None
         return self.enabled().select_related("theme").filter(public_id=public_id).first()
 
     def wanted(self) -> tuple[list[int], set[str]]:

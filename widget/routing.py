@@ -1,7 +1,9 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from widget.consumers import WidgetConsumer
+from widget.consumers import RefusedSocket, WidgetConsumer
 
 websocket_urlpatterns = [
     path("ws/w/<str:public_id>/", WidgetConsumer.as_asgi()),
+    # Any other path: refused quietly (HTTP 403), not a 500 and a traceback from the router.
+    re_path(r"", RefusedSocket.as_asgi()),
 ]

@@ -10,6 +10,12 @@ from django.core.exceptions import ValidationError
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 MAX_GAME_TYPES = 12
+# What new_public_id() makes (secrets.token_urlsafe(12)); anything else is refused before the database.
+PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{16}")
+
+
+def is_public_id(value: str) -> bool:
+    return bool(PUBLIC_ID.fullmatch(value))
 
 
 def is_colour(value: str) -> bool:
@@ -28,7 +34,7 @@ def parse_game_types(value: str) -> list[int]:
         raise ValidationError("List at least one game type id, for example 3, 1, 5.", code="game_types")
     game_types: list[int] = []
     for item in items:
-        if not item.isdigit() or not 0 < int(item) < 100_000:
+        if not (item.isascii() and item.isdigit()) or not 0 < int(item) < 100_000:  # "²".isdigit() is True
             raise ValidationError(f"{item!r} is not a game type id (a whole number such as 3).", code="game_types")
         if int(item) in game_types:
             raise ValidationError(f"Game type {item} is listed twice.", code="game_types")
