@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from feed.ops_access import ops_only
 from feed.store import get_store
 
 
@@ -40,6 +41,7 @@ async def _channel_layer_ok() -> bool:
         return False
 
 
+@ops_only
 @require_GET
 async def readyz(request: HttpRequest) -> JsonResponse:
     """Feed freshness and dependencies as JSON; 503 when the feed is stale or a dependency is down."""
@@ -73,6 +75,7 @@ async def readyz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=200 if body["ready"] else 503)
 
 
+@ops_only
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
     return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)

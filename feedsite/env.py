@@ -8,6 +8,7 @@ line instead of a traceback deep inside Django.
 from __future__ import annotations
 
 import builtins
+import ipaddress
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -22,6 +23,7 @@ class ConfigError(Exception):
 
 
 Strings = list[str]  # Env.list shadows the builtin inside the class
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class Env:
@@ -98,6 +100,16 @@ class Env:
         except ValueError:
             raise ConfigError(f"{name}={value!r} has an invalid port") from None
         return value
+
+    def networks(self, name: builtins.str, default: Strings) -> builtins.list[IPNetwork]:
+        """Comma-separated networks such as ``10.0.0.0/8,::1/128``."""
+        networks = []
+        for item in self.list(name, default):
+            try:
+                networks.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                raise ConfigError(f"{name} entry {item!r} is not a network like 10.0.0.0/8") from None
+        return networks
 
     def origins(self, name: builtins.str) -> builtins.list[builtins.str]:
         origins = self.list(name)

@@ -37,8 +37,20 @@ if not SECRET_KEY:
     SECRET_KEY = _local_secret_key()
 elif len(SECRET_KEY) < 32:
     raise ConfigError("SECRET_KEY must be at least 32 characters long")
+elif len(set(SECRET_KEY)) < 10:
+    raise ConfigError("SECRET_KEY is too uniform (fewer than 10 different characters); use a long random string")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+
+# The widget directory (/) and the sample partner page (/demo/partner/) are for demos only.
+DEMO_PAGES = env.bool("DEMO_PAGES", DEBUG)
+# /metrics and /readyz answer these client networks, or a request with OPS_TOKEN as its bearer token.
+OPS_ALLOWED_NETWORKS = env.networks("OPS_ALLOWED_NETWORKS", ["127.0.0.0/8", "::1/128"])
+OPS_TOKEN = env.str("OPS_TOKEN")
+if OPS_TOKEN and len(OPS_TOKEN) < 24:
+    raise ConfigError("OPS_TOKEN must be at least 24 characters long")
+# The debug error page hides passwords inside URL-valued settings (REDIS_URL, DATABASE_URL, …).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "feedsite.errors.MaskingExceptionReporterFilter"
 CSRF_TRUSTED_ORIGINS = env.origins("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [

@@ -2,7 +2,7 @@
 
 import os
 
-os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-000000")
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789")
 os.environ.setdefault("DEBUG", "0")
 
 from feedsite.settings import *  # noqa: F403

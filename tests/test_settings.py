@@ -63,7 +63,7 @@ def test_typed_readers_parse_good_values():
 def run_manage(extra_env: dict[str, str]) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BETCORE_", "DATABASE_URL", "REDIS_URL"))}
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    env.update({"SECRET_KEY": "x" * 40, "DEBUG": "0"}, **extra_env)
+    env.update({"SECRET_KEY": "settings-test-key-0123456789-abcdefghij", "DEBUG": "0"}, **extra_env)
     return subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
 
 
@@ -77,6 +77,9 @@ def run_manage(extra_env: dict[str, str]) -> subprocess.CompletedProcess:
         ({"BETCORE_SECRET": "only-this"}, "must be set together"),
         ({"FEED_SILENCE_SECONDS": "soon"}, "FEED_SILENCE_SECONDS='soon' is not a number"),
         ({"CSRF_TRUSTED_ORIGINS": "example.com"}, "CSRF_TRUSTED_ORIGINS entry 'example.com'"),
+        ({"SECRET_KEY": "x" * 50}, "SECRET_KEY is too uniform"),
+        ({"OPS_ALLOWED_NETWORKS": "10.0.0.0/8,office"}, "OPS_ALLOWED_NETWORKS entry 'office'"),
+        ({"OPS_TOKEN": "short"}, "OPS_TOKEN must be at least 24 characters"),
     ],
 )
 def test_manage_py_reports_a_bad_environment_in_one_line(env, expected):

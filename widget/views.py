@@ -153,7 +153,9 @@ async def theme_css(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_GET
 def demo_partner_page(request: HttpRequest) -> HttpResponse:
-    """A stand-in partner page that embeds the first enabled widget with embed.js."""
+    """A stand-in partner page that embeds the first enabled widget with embed.js (demo pages only)."""
+    if not settings.DEMO_PAGES:
+        raise Http404("Demo pages are off (DEBUG=0 and DEMO_PAGES unset)")
     widget = Widget.objects.enabled().first()
     if widget is None:
         raise Http404("No enabled widget; run `python manage.py serve` or add one in the admin")
@@ -177,5 +179,8 @@ def demo_partner_page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    """A directory of the enabled widgets (demo pages only: it lists every public id)."""
+    if not settings.DEMO_PAGES:
+        raise Http404("Demo pages are off (DEBUG=0 and DEMO_PAGES unset)")
     widgets = Widget.objects.enabled()[:20]
     return render(request, "home.html", {"widgets": widgets})
