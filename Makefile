@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: help run test lint format audit setup messages bench clean
+.PHONY: help run test lint format audit setup messages bench clean system-deps
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -24,7 +24,17 @@ setup: $(VENV)/.installed ## Create the virtual environment and install the app
 run: $(VENV)/.installed ## Run the app on the embedded default (sandbox feed, SQLite, one process)
 	DEBUG=$${DEBUG:-1} $(PY) manage.py serve --port $(PORT)
 
-test: lint node_modules/.installed ## Run the whole test suite (lint and type checks included)
+system-deps: ## Debian's chromium for the browser tests: installed when missing (as root), else one line says how
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "make test needs Debian's chromium for the browser tests: run  sudo apt-get install chromium" >&2; \
+	    exit 1; \
+	  fi; }
+
+test: lint node_modules/.installed system-deps ## Run the whole test suite (lint and type checks included)
 	$(PY) -m pytest
 
 lint: $(VENV)/.installed ## Lint, check formatting and types (mypy; --strict on betcore/)

@@ -76,7 +76,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "feedsite.page_policy.PagePolicyMiddleware",
 ]
+AUTHENTICATION_BACKENDS = ["feedsite.login_throttle.ThrottledModelBackend"]
 
 ROOT_URLCONF = "feedsite.urls"
 ASGI_APPLICATION = "feedsite.asgi.application"

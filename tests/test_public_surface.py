@@ -52,3 +52,25 @@ def test_the_debug_error_page_masks_passwords_in_url_settings(rf):
             html = ExceptionReporter(request, type(error), error, error.__traceback__).get_traceback_html()
     assert SECRET not in html
     assert "redis://:********@redis.internal:6379/0" in html
+
+
+def test_admin_and_other_pages_get_a_strict_policy_and_widget_pages_keep_theirs(client, widget):
+    admin = client.get("/admin/login/")
+    assert "script-src 'self'" in admin["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in admin["Content-Security-Policy"]
+    assert "camera=()" in admin["Permissions-Policy"]
+    page = client.get(f"/w/{widget.public_id}/")
+    assert "frame-ancestors 'self' https://partner.example" in page["Content-Security-Policy"]
+
+
+def test_admin_login_is_throttled_per_address_and_user(client, django_user_model):
+    django_user_model.objects.create_superuser("boss", "boss@example.com", "right-password-123")
+    for _ in range(5):
+        response = client.post("/admin/login/", {"username": "boss", "password": "wrong"})
+        assert response.status_code == 200  # the form again
+    response = client.post("/admin/login/", {"username": "boss", "password": "right-password-123"})
+    assert response.status_code == 200, "locked: even the right password waits"
+    other = client.post(
+        "/admin/login/", {"username": "boss", "password": "right-password-123"}, REMOTE_ADDR="198.51.100.7"
+    )
+    assert other.status_code == 302, "another address is not affected"
