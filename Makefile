@@ -4,24 +4,30 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: help run test lint format audit setup messages bench clean system-deps
+.PHONY: help run test lint format audit setup messages bench clean system-deps lock
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements.txt requirements-test.txt
+# Both installs come from hashed locks of the whole tree (`make lock` writes them): the
+# runtime alone for `make run`, runtime plus test and lint tools for `make test`.
+$(VENV)/.runtime: requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-test.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.runtime requirements-test.lock
+	$(PY) -m pip install --quiet --require-hashes -r requirements-test.lock
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-setup: $(VENV)/.installed ## Create the virtual environment and install the app
+setup: $(VENV)/.runtime ## Create the virtual environment and install the app (no test tools)
 
-run: $(VENV)/.installed ## Run the app on the embedded default (sandbox feed, SQLite, one process)
+run: $(VENV)/.runtime ## Run the app on the embedded default (sandbox feed, SQLite, one process)
 	DEBUG=$${DEBUG:-1} $(PY) manage.py serve --port $(PORT)
 
 system-deps: ## Debian's chromium for the browser tests: installed when missing (as root), else one line says how
@@ -48,7 +54,14 @@ format: $(VENV)/.installed ## Fix lint and formatting
 	$(VENV)/bin/ruff format .
 
 audit: $(VENV)/.installed ## Audit pinned dependencies for known vulnerabilities (fails on any)
-	$(PY) scripts/audit_dependencies.py requirements.txt
+	$(PY) scripts/audit_dependencies.py requirements.lock
+
+lock: $(VENV)/.installed ## Re-lock requirements*.in into hashed requirements*.lock (needs the package index)
+	$(PY) -m pip install --quiet pip-tools
+	$(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	  --no-emit-find-links -o requirements.lock requirements.in
+	$(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	  --no-emit-find-links -o requirements-test.lock requirements-test.in
 
 messages: $(VENV)/.installed ## Re-extract and compile translations (needs GNU gettext)
 	$(PY) manage.py makemessages -l ru -l es -l pt -l tr --ignore=.venv --ignore=node_modules
