@@ -100,4 +100,6 @@ async def test_two_web_processes_give_their_viewers_the_same_snapshot_and_change
     assert final_state(snap_a, msgs_a) == final_state(snap_b, msgs_b)
     changes_a = [m for m in msgs_a if m["type"] in ("game", "result")]
     changes_b = [m for m in msgs_b if m["type"] in ("game", "result")]
-    assert abs(len(changes_a) - len(changes_b)) <= 1
+    # The two viewers connect a moment apart: what one got inside its snapshot the other may get
+    # as a change (results of rounds finishing right then), so the counts differ by a few at most.
+    assert abs(len(changes_a) - len(changes_b)) <= 3
