@@ -42,6 +42,13 @@ elif len(set(SECRET_KEY)) < 10:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 
+# Open widget sockets one client address may hold in one web process (nginx limits across processes).
+WIDGET_SOCKETS_PER_CLIENT = env.int("WIDGET_SOCKETS_PER_CLIENT", 20, minimum=1)
+# daphne: seconds an HTTP request may take, and WebSocket keep-alive pings (interval, then timeout).
+DAPHNE_HTTP_TIMEOUT = env.int("DAPHNE_HTTP_TIMEOUT", 30, minimum=1)
+DAPHNE_PING_INTERVAL = env.int("DAPHNE_PING_INTERVAL", 20, minimum=1)
+DAPHNE_PING_TIMEOUT = env.int("DAPHNE_PING_TIMEOUT", 30, minimum=1)
+
 # The widget directory (/) and the sample partner page (/demo/partner/) are for demos only.
 DEMO_PAGES = env.bool("DEMO_PAGES", DEBUG)
 # /metrics and /readyz answer these client networks, or a request with OPS_TOKEN as its bearer token.

@@ -164,6 +164,8 @@ class Cluster:
             "BETCORE_PARTNER_CLIENT_ID": "1",
             "BETCORE_SECRET": "sandbox-secret",
             "PYTHONUNBUFFERED": "1",
+            # Load tests and benchmarks open thousands of sockets from one address.
+            "WIDGET_SOCKETS_PER_CLIENT": "100000",
             **self.extra_env,
             **extra,
         }

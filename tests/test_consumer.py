@@ -186,3 +186,26 @@ async def test_sockets_to_unrouted_paths_are_refused_quietly(path, caplog):
     assert connected is False
     await communicator.wait()
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+async def test_one_address_may_hold_only_so_many_widget_sockets(widget, settings, monkeypatch):
+    from widget import consumers
+
+    monkeypatch.setattr(consumers, "SOCKETS_PER_ADDRESS", {})  # earlier tests leave communicators open
+    settings.WIDGET_SOCKETS_PER_CLIENT = 3
+    open_ = [await connect(f"/ws/w/{widget.public_id}/") for _ in range(3)]
+    for communicator in open_:
+        await communicator.receive_from()
+    refused = await connect(f"/ws/w/{widget.public_id}/")
+    assert (await refused.receive_output())["code"] == 4408
+    other = WebsocketCommunicator(
+        application, f"/ws/w/{widget.public_id}/", headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
+    )
+    other.scope["client"] = ("198.51.100.7", 40000)
+    connected, _ = await other.connect()
+    assert connected and json.loads(await other.receive_from())["type"] == "snapshot", "others are not affected"
+    await open_[0].disconnect()
+    again = await connect(f"/ws/w/{widget.public_id}/")
+    assert json.loads(await again.receive_from())["type"] == "snapshot", "a freed place can be taken again"
+    for communicator in [*open_[1:], other, again]:
+        await communicator.disconnect()

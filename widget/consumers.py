@@ -16,6 +16,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 from django.db import DatabaseError
 
 from feed import metrics
@@ -45,6 +46,18 @@ MAX_BACKLOG_BYTES = 64 * 1024
 # minute and a snapshot of a few KB, so even a 300 ms mobile link is not slowed by it.
 KERNEL_SEND_BUFFER = 32 * 1024
 
+CLOSE_TOO_MANY = 4408  # this address already holds as many widget sockets as allowed
+
+# Open widget sockets per client address in this process: one address may not hold more
+# than WIDGET_SOCKETS_PER_CLIENT (nginx limits per address across processes in front).
+SOCKETS_PER_ADDRESS: dict[str, int] = {}
+
+
+def client_address(scope: dict[str, Any]) -> str:
+    client = scope.get("client") or ("", 0)
+    return str(client[0])
+
+
 # The daphne sockets of this process, for the queued-bytes gauge read at each scrape.
 OPEN_SOCKETS: weakref.WeakSet[WidgetSocket] = weakref.WeakSet()
 
@@ -73,7 +86,16 @@ class WidgetConsumer(AsyncWebsocketConsumer):
     widget: Widget | None = None
     socket: WidgetSocket | None = None
 
+    address: str | None = None
+
     async def connect(self) -> None:
+        address = client_address(self.scope)
+        if SOCKETS_PER_ADDRESS.get(address, 0) >= settings.WIDGET_SOCKETS_PER_CLIENT:
+            await self.accept()
+            await self.close(code=CLOSE_TOO_MANY)  # accepted first, so the browser sees the reason
+            return
+        SOCKETS_PER_ADDRESS[address] = SOCKETS_PER_ADDRESS.get(address, 0) + 1
+        self.address = address
         self.groups_joined: list[str] = []
         self.paused = False
         self.lite = False
@@ -103,7 +125,6 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         await self.send_snapshot()
 
     def _language(self) -> str:
-        from django.conf import settings
 
         query = self.scope.get("query_string", b"").decode("latin-1")
         for pair in query.split("&"):
@@ -126,6 +147,13 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         self.groups_joined = []
 
     async def disconnect(self, code: int) -> None:
+        if self.address is not None:
+            left = SOCKETS_PER_ADDRESS.get(self.address, 1) - 1
+            if left > 0:
+                SOCKETS_PER_ADDRESS[self.address] = left
+            else:
+                SOCKETS_PER_ADDRESS.pop(self.address, None)
+            self.address = None
         if self.socket is not None:
             OPEN_SOCKETS.discard(self.socket)
             self.socket.detach()

@@ -67,7 +67,14 @@ class Command(BaseCommand):
                 tasks.append(asyncio.get_event_loop().create_task(run_worker_until(upstream, stop)))
 
             reactor.callWhenRunning(start_worker)
-        server = Server(application=application, endpoints=[f"tcp:port={port}:interface={host}"])
+        server = Server(
+            application=application,
+            endpoints=[f"tcp:port={port}:interface={host}"],
+            # A client that sends its request slowly (or never) is closed, not kept forever.
+            http_timeout=settings.DAPHNE_HTTP_TIMEOUT,
+            ping_interval=settings.DAPHNE_PING_INTERVAL,
+            ping_timeout=settings.DAPHNE_PING_TIMEOUT,
+        )
         try:
             server.run()
         except OSError as error:
