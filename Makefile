@@ -30,15 +30,18 @@ setup: $(VENV)/.runtime ## Create the virtual environment and install the app (n
 run: $(VENV)/.runtime ## Run the app on the embedded default (sandbox feed, SQLite, one process)
 	DEBUG=$${DEBUG:-1} $(PY) manage.py serve --port $(PORT)
 
-system-deps: ## Debian's chromium for the browser tests: installed when missing (as root), else one line says how
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing Debian's chromium for the browser tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else \
-	    echo "make test needs Debian's chromium for the browser tests: run  sudo apt-get install chromium" >&2; \
-	    exit 1; \
-	  fi; }
+system-deps: ## Debian's chromium (browser tests) and nginx (deploy test): installed when missing (as root), else one line says how
+	@missing=""; command -v chromium >/dev/null 2>&1 || missing="chromium"; \
+	  [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing="$$missing nginx"; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	      echo "installing Debian packages the tests need:$$missing"; \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	    else \
+	      echo "make test needs Debian packages:$$missing; run  sudo apt-get install$$missing" >&2; \
+	      exit 1; \
+	    fi; \
+	  fi
 
 test: lint node_modules/.installed system-deps ## Run the whole test suite (lint and type checks included)
 	$(PY) -m pytest
