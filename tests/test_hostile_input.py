@@ -1,0 +1,104 @@
+"""Every URL parameter and admin field fed hostile strings: refusals, never a 500 or an ERROR log."""
+
+import logging
+
+import pytest
+from django.test import override_settings
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = [
+    "\x00",
+    "abc\x00def",
+    "\u202eevil\u202c",  # bidi override
+    "x" * 10_000,
+    "²",
+    "٣",
+    "line\r\nSet-Cookie: x=1",
+    "<script>alert(1)</script>",
+    "%00",
+    "../../etc/passwd",
+    "https://:x;report-uri@a.com",
+]
+
+THEME_FIELDS = (
+    "name",
+    "scheme",
+    "background",
+    "surface",
+    "text",
+    "accent",
+    "positive",
+    "negative",
+    "dark_background",
+    "dark_surface",
+    "dark_text",
+    "dark_accent",
+    "font_family",
+    "corner_radius",
+)
+WIDGET_FIELDS = ("name", "language", "currency", "game_types", "allowed_origins", "theme")
+
+
+def no_errors(caplog) -> list[str]:
+    return [f"{r.name}: {r.getMessage()[:200]}" for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_url_parameters(client, widget, value, caplog):
+    caplog.set_level(logging.INFO)
+    from urllib.parse import quote
+
+    with override_settings(DEMO_PAGES=True):
+        for path, params in [
+            (f"/w/{quote(value, safe='')}/", {}),
+            (f"/w/{quote(value, safe='')}/theme.css", {}),
+            (f"/w/{widget.public_id}/", {"lang": value, "scheme": value}),
+            ("/demo/partner/", {"widget_origin": value, "widget": value, "lang": value}),
+            ("/admin/login/", {"next": value}),
+        ]:
+            response = client.get(path, params)
+            assert response.status_code < 500, (path, response.status_code)
+            assert "<script>alert(1)</script>" not in response.content.decode("utf-8", "replace")
+    assert no_errors(caplog) == []
+
+
+@pytest.fixture
+def admin(client, django_user_model):
+    django_user_model.objects.create_superuser("admin", "admin@example.com", "admin-password-123")
+    client.login(username="admin", password="admin-password-123")
+    return client
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_admin_fields(admin, widget, value, caplog):
+    caplog.set_level(logging.INFO)
+    theme = {
+        "name": "T",
+        "scheme": "light",
+        "background": "#ffffff",
+        "surface": "#f3f4f6",
+        "text": "#111827",
+        "accent": "#1d4ed8",
+        "positive": "#047857",
+        "negative": "#b91c1c",
+        "font_family": "system",
+        "corner_radius": "8",
+    }
+    for field in THEME_FIELDS:
+        response = admin.post("/admin/widget/theme/add/", {**theme, field: value})
+        assert response.status_code in (200, 302), (field, response.status_code)
+    form = {
+        "name": "W",
+        "enabled": "on",
+        "theme": str(widget.theme_id),
+        "language": "en",
+        "currency": "EUR",
+        "game_types": "3",
+        "show_games": "on",
+        "allowed_origins": "https://partner.example",
+    }
+    for field in WIDGET_FIELDS:
+        response = admin.post("/admin/widget/widget/add/", {**form, field: value})
+        assert response.status_code in (200, 302), (field, response.status_code)
+    assert no_errors(caplog) == []
