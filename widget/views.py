@@ -174,7 +174,13 @@ def demo_partner_page(request: HttpRequest) -> HttpResponse:
     public_id = request.GET.get("widget", "") or widget.public_id
     language = _choice(request, "lang", [code for code, _ in settings.LANGUAGES], "")
     context = {"public_id": public_id, "language": language, "widget_origin": widget_origin, "widget": widget}
-    return render(request, "widget/demo_partner.html", context)
+    response = render(request, "widget/demo_partner.html", context)
+    # A partner's page: it loads embed.js from the widget's origin and frames the widget from there.
+    response["Content-Security-Policy"] = (
+        f"default-src 'self'; script-src 'self' {widget_origin}; frame-src {widget_origin}; "
+        "style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    )
+    return response
 
 
 @require_GET
