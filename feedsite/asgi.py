@@ -9,14 +9,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "feedsite.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from widget.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        # Only pages served from our own allowed hosts (the widget iframe) may open sockets.
-        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+        # The widget consumer checks the Origin exactly (widget/socket_origin.py): the
+        # widget's own page or its partners; every other path is refused.
+        "websocket": URLRouter(websocket_urlpatterns),
     }
 )

@@ -209,3 +209,25 @@ async def test_one_address_may_hold_only_so_many_widget_sockets(widget, settings
     assert json.loads(await again.receive_from())["type"] == "snapshot", "a freed place can be taken again"
     for communicator in [*open_[1:], other, again]:
         await communicator.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("origin", "host", "proto", "allowed"),
+    [
+        (b"http://127.0.0.1:8000", b"127.0.0.1:8000", None, True),  # the widget's own page
+        (b"http://127.0.0.1:9999", b"127.0.0.1:8000", None, False),  # another port on the same host
+        (b"http://127.0.0.1", b"127.0.0.1:8000", None, False),
+        (b"https://127.0.0.1:8000", b"127.0.0.1:8000", b"https", True),  # behind a TLS proxy
+        (b"http://127.0.0.1:8000", b"127.0.0.1:8000", b"https", False),  # plain http when TLS is in front
+        (b"https://partner.example", b"127.0.0.1:8000", None, True),  # one of the widget's partners
+        (b"https://partner.example:8443", b"127.0.0.1:8000", None, False),
+        (b"http://localhost:8123", b"127.0.0.1:8000", None, True),  # partner origin listed with its port
+    ],
+)
+async def test_socket_origins_must_match_exactly(widget, origin, host, proto, allowed):
+    headers = [(b"origin", origin), (b"host", host)] + ([(b"x-forwarded-proto", proto)] if proto else [])
+    communicator = WebsocketCommunicator(application, f"/ws/w/{widget.public_id}/", headers=headers)
+    connected, _ = await communicator.connect()
+    assert connected is allowed
+    if connected:
+        await communicator.disconnect()

@@ -68,3 +68,18 @@ async def test_daphne_serving_tls_streams_snapshot_and_updates_for_30_s(cluster,
     assert figures["feed_widget_messages_sent_total"] >= kinds.count("game")
     assert "widget sockets: fallback writes (BufferingTLSTransport transport" in web.output()
     json.dumps(messages)  # whole, decodable messages
+
+
+async def test_a_ping_flood_closes_the_socket_as_too_chatty(cluster):
+    cluster.worker("worker")
+    _, port = cluster.web("web")
+    await wait_live(cluster)
+    base = f"127.0.0.1:{port}"
+    async with connect(f"ws://{base}/ws/w/{cluster.widget_id}/", origin=f"http://{base}") as socket:
+        await socket.recv()  # the snapshot
+        for _ in range(10):  # within the burst: answered
+            await asyncio.wait_for(await socket.ping(), 5)
+        for _ in range(40):
+            await socket.ping()
+        await asyncio.wait_for(socket.wait_closed(), 10)
+        assert socket.close_code == 4429

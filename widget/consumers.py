@@ -26,6 +26,7 @@ from feed.widget_protocol import STATUS_GROUP, encode, group_for_game, group_for
 from widget.daphne_fastpath import WidgetSocket
 from widget.fanout import local_fanout
 from widget.models import Widget
+from widget.socket_origin import origin_allowed
 
 log = logging.getLogger("widget.socket")
 
@@ -110,9 +111,14 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             await self.accept()
             await self.close(code=CLOSE_UNAVAILABLE)
             return
+        if self.widget is not None and not origin_allowed(self.scope, self.widget.origin_list()):
+            await self.close()  # before accepting: the handshake fails with 403
+            return
         await self.accept()
         self.socket = WidgetSocket.attach(self.base_send)
         self.socket.limit_kernel_buffer(KERNEL_SEND_BUFFER)
+        # Ping frames count with the client's messages: a burst, then a couple a second.
+        self.socket.limit_pings(CLIENT_MESSAGES_PER_SECOND, CLIENT_BURST, self._pinged_too_often)
         OPEN_SOCKETS.add(self.socket)
         if self.widget is None:
             # Accept first so the browser sees the code, not an anonymous handshake failure.
@@ -123,6 +129,11 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         self.game_types = self.widget.game_type_list()
         await self._join()
         await self.send_snapshot()
+
+    def _pinged_too_often(self) -> None:
+        """Called on the reactor by the ping limit: close this socket as too chatty."""
+        if self.socket is not None and self.socket.protocol is not None:
+            self.socket.protocol.sendClose(code=CLOSE_TOO_CHATTY)
 
     def _language(self) -> str:
 

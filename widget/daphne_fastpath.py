@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import logging
 import socket
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
@@ -151,6 +152,30 @@ class WidgetSocket:
         if protocol._perMessageCompress is not None:
             return "fallback", "per-message compression negotiated"
         return "direct", "plain TCP"
+
+    def limit_pings(self, per_second: float, burst: float, on_flood: Callable[[], None]) -> None:
+        """Answer WebSocket ping frames at most at this rate; a client pinging faster is ``on_flood``.
+
+        autobahn answers every ping by itself, below the application; ``onPing`` is its
+        documented hook, so the limit is wrapped around it for this connection only.
+        """
+        protocol = self.protocol
+        original = getattr(protocol, "onPing", None)
+        if original is None:
+            return
+        allowance = {"tokens": burst, "at": time.monotonic()}
+
+        def limited(payload: bytes) -> None:
+            now = time.monotonic()
+            allowance["tokens"] = min(burst, allowance["tokens"] + (now - allowance["at"]) * per_second)
+            allowance["at"] = now
+            if allowance["tokens"] < 1:
+                on_flood()
+                return
+            allowance["tokens"] -= 1
+            original(payload)
+
+        protocol.onPing = limited
 
     def detach(self) -> None:
         if self._counted:

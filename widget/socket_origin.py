@@ -1,0 +1,47 @@
+"""Who may open a widget socket: the widget's own page (same scheme, host and port) or its partners.
+
+Channels' ``AllowedHostsOriginValidator`` compares host names only, so any scheme or
+port on an allowed host would pass. Here the ``Origin`` must be exactly the socket's own
+origin (the widget page in the iframe opens it), or one of the widget's partner origins.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.http.request import split_domain_port, validate_host
+
+
+def _header(scope: dict[str, Any], name: bytes) -> str:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return str(value.decode("latin-1"))
+    return ""
+
+
+def own_origin_allowed(scope: dict[str, Any], origin: str) -> bool:
+    """``origin`` is this server's own: an allowed host, the same host and port, a matching scheme."""
+    host_header = _header(scope, b"host")
+    domain, port = split_domain_port(host_header)
+    if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
+        return False
+    parts = urlsplit(origin)
+    try:
+        origin_port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:
+        return False
+    secure = scope.get("scheme") == "wss" or _header(scope, b"x-forwarded-proto").lower() == "https"
+    schemes = ("https",) if secure else ("http", "https")
+    if parts.scheme not in schemes or (parts.hostname or "") != domain.strip("[]"):
+        return False
+    host_port = int(port) if port else {"http": 80, "https": 443}[parts.scheme]
+    return origin_port == host_port
+
+
+def origin_allowed(scope: dict[str, Any], partner_origins: list[str]) -> bool:
+    origin = _header(scope, b"origin")
+    if not origin:
+        return False
+    return own_origin_allowed(scope, origin) or origin in partner_origins
