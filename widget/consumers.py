@@ -117,8 +117,8 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         await self.accept()
         self.socket = WidgetSocket.attach(self.base_send)
         self.socket.limit_kernel_buffer(KERNEL_SEND_BUFFER)
-        # Ping frames count with the client's messages: a burst, then a couple a second.
-        self.socket.limit_pings(CLIENT_MESSAGES_PER_SECOND, CLIENT_BURST, self._pinged_too_often)
+        # Ping frames draw on the same allowance as the client's messages.
+        self.socket.limit_pings(self._allowed, self._pinged_too_often)
         OPEN_SOCKETS.add(self.socket)
         if self.widget is None:
             # Accept first so the browser sees the code, not an anonymous handshake failure.

@@ -28,7 +28,6 @@ from __future__ import annotations
 import functools
 import logging
 import socket
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
@@ -153,8 +152,8 @@ class WidgetSocket:
             return "fallback", "per-message compression negotiated"
         return "direct", "plain TCP"
 
-    def limit_pings(self, per_second: float, burst: float, on_flood: Callable[[], None]) -> None:
-        """Answer WebSocket ping frames at most at this rate; a client pinging faster is ``on_flood``.
+    def limit_pings(self, allowed: Callable[[], bool], on_flood: Callable[[], None]) -> None:
+        """Answer WebSocket ping frames only while ``allowed()``; otherwise ``on_flood()``.
 
         autobahn answers every ping by itself, below the application; ``onPing`` is its
         documented hook, so the limit is wrapped around it for this connection only.
@@ -163,17 +162,12 @@ class WidgetSocket:
         original = getattr(protocol, "onPing", None)
         if original is None:
             return
-        allowance = {"tokens": burst, "at": time.monotonic()}
 
         def limited(payload: bytes) -> None:
-            now = time.monotonic()
-            allowance["tokens"] = min(burst, allowance["tokens"] + (now - allowance["at"]) * per_second)
-            allowance["at"] = now
-            if allowance["tokens"] < 1:
+            if allowed():
+                original(payload)
+            else:
                 on_flood()
-                return
-            allowance["tokens"] -= 1
-            original(payload)
 
         protocol.onPing = limited
 
