@@ -32,6 +32,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from betcore.hub_reasons import ConnectionLost, describe_failure
 from betcore.signalr_client import (
+    MAX_RECORD_BYTES,
     RS,
     FeedHubConnection,
     TolerantJsonHubProtocol,
@@ -44,7 +45,6 @@ log = logging.getLogger("betcore.hub")
 logging.getLogger("SignalRCoreClient").setLevel(logging.WARNING)
 
 SUBSCRIPTION = "SubOnWholeGamesInfo"
-MAX_RECORD_BYTES = 1024 * 1024  # a push is a few hundred bytes; anything near this is not a push (for sniffing)
 NEGOTIATE_MODES = ("auto", "always", "never")
 TOKEN_PLACEMENTS = ("both", "query", "header")
 MAX_TARGET_NAMES = 20  # distinct unknown method names remembered (a hostile hub cannot grow this)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from betcore.messages import PLAY_STATUSES, STATES, Game, GamesInfo, JackpotRow, RoundInfo
@@ -103,27 +104,25 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def result_view(info: RoundInfo) -> dict[str, Any]:
+def _result(round_id: int, game_type: int, state: int, started_at: datetime | None, result: Any) -> dict[str, Any]:
     return {
-        "id": info.id,
-        "t": info.game_type,
-        "state": STATES.get(info.state, "unknown"),
-        "at": ms(info.started_at.timestamp()) if info.started_at else None,
-        "text": result_text(info.result) if info.result is not None else NO_DETAILS,
-        "fields": result_fields(info.result),
+        "id": round_id,
+        "t": game_type,
+        "state": STATES.get(state, "unknown"),
+        "at": ms(started_at.timestamp()) if started_at else None,
+        "text": result_text(result) if result is not None else NO_DETAILS,
+        "fields": result_fields(result),
     }
+
+
+def result_view(info: RoundInfo) -> dict[str, Any]:
+    """A finished round's result from ``/games/info``."""
+    return _result(info.id, info.game_type, info.state, info.started_at, info.result)
 
 
 def pushed_result_view(game: Game, result: Any) -> dict[str, Any]:
     """A finished round's result from the fields its push carried."""
-    return {
-        "id": game.id,
-        "t": game.game_type,
-        "state": STATES.get(game.state, "unknown"),
-        "at": ms(game.started_at.timestamp()) if game.started_at else None,
-        "text": result_text(result),
-        "fields": result_fields(result),
-    }
+    return _result(game.id, game.game_type, game.state, game.started_at, result)
 
 
 def jackpot_view(row: JackpotRow) -> dict[str, Any]:

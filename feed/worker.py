@@ -185,11 +185,12 @@ class FeedWorker:
         self.sids[subscription] = sid
         if last is None or sid == last + 1:
             return
-        if sid <= last:
+        kind = "repeat" if sid <= last else "gap"
+        if kind == "repeat":
             self.health.sid_repeats += 1
         else:
             self.health.sid_gaps += 1
-        metrics.SID_GAPS.labels("repeat" if sid <= last else "gap").inc()
+        metrics.SID_GAPS.labels(kind).inc()
         log.debug("sId for %s went %d -> %d", subscription or "(no games)", last, sid)
 
     def _count_parse_error(self, reason: str, at: float) -> None:

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 
+from widget.validators import DEFAULT_PORTS
+
 
 def _header(scope: dict[str, Any], name: bytes) -> str:
     for key, value in scope.get("headers", []):
@@ -29,14 +31,14 @@ def own_origin_allowed(scope: dict[str, Any], origin: str) -> bool:
         return False
     parts = urlsplit(origin)
     try:
-        origin_port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+        origin_port = parts.port or DEFAULT_PORTS.get(parts.scheme)
     except ValueError:
         return False
     secure = scope.get("scheme") == "wss" or _header(scope, b"x-forwarded-proto").lower() == "https"
     schemes = ("https",) if secure else ("http", "https")
     if parts.scheme not in schemes or (parts.hostname or "") != domain.strip("[]"):
         return False
-    host_port = int(port) if port else {"http": 80, "https": 443}[parts.scheme]
+    host_port = int(port) if port else DEFAULT_PORTS[parts.scheme]
     return origin_port == host_port
 
 

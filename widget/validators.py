@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 MAX_GAME_TYPES = 12
+DEFAULT_PORTS = {"http": 80, "https": 443}
 # What new_public_id() makes (secrets.token_urlsafe(12)); anything else is refused before the database.
 PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{16}")
 
@@ -79,7 +80,7 @@ def parse_origins(value: str) -> list[str]:
             )
         # Re-serialised from the parsed parts, never copied: this text goes into CSP headers.
         shown_host = f"[{host}]" if ":" in host else host
-        default_port = {"https": 443, "http": 80}[parts.scheme]
+        default_port = DEFAULT_PORTS[parts.scheme]
         origin = f"{parts.scheme}://{shown_host}" + (f":{port}" if port not in (None, default_port) else "")
         if origin not in origins:
             origins.append(origin)
