@@ -17,11 +17,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import requests
 from playwright.sync_api import sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.processes import wait_until_answers
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST_CONTENTFUL_PAINT = """() => new Promise((resolve) => {
@@ -58,13 +59,7 @@ def main() -> int:
         )
         try:
             base = f"http://127.0.0.1:{port}"
-            for _ in range(200):
-                try:
-                    if requests.get(base + "/readyz", timeout=1).status_code == 200:
-                        break
-                except requests.ConnectionError:
-                    pass
-                time.sleep(0.3)
+            wait_until_answers(base + "/readyz", timeout=60, ready=lambda response: response.status_code == 200)
             log.seek(0)
             path = re.search(r"widget page:\s+http://[^/]+(/w/[^/]+/)", log.read()).group(1)
             fcp, drawn = [], []

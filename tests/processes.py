@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -51,6 +52,20 @@ def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     return cert_path, key_path
+
+
+def wait_until_answers(url: str, timeout: float = 30, ready: Callable[[requests.Response], bool] | None = None) -> bool:
+    """Poll ``url`` until the server answers (and ``ready`` accepts the answer); False if it never did."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            response = requests.get(url, timeout=1, verify=False)
+            if ready is None or ready(response):
+                return True
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    return False
 
 
 def free_port() -> int:
@@ -195,13 +210,8 @@ class Cluster:
             listen = ["-e", f"ssl:{port}:interface=127.0.0.1:privateKey={tls[1]}:certKey={tls[0]}"]
         proc = self.start(name, [sys.executable, "-m", "daphne", "-v", "0", *listen, "feedsite.asgi:application"])
         scheme = "https" if tls else "http"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                requests.get(f"{scheme}://127.0.0.1:{port}/livez", timeout=1, verify=False)
-                return proc, port
-            except requests.ConnectionError:
-                time.sleep(0.2)
+        if wait_until_answers(f"{scheme}://127.0.0.1:{port}/livez"):
+            return proc, port
         raise TimeoutError(f"{name} did not start: {proc.output()[-2000:]}")
 
     def close(self) -> None:

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.processes import wait_until_answers
+
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,14 +63,7 @@ def app(tmp_path_factory):
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(base + "/readyz", timeout=1).status_code == 200:
-                break
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.3)
+    wait_until_answers(base + "/readyz", timeout=60, ready=lambda response: response.status_code == 200)
     log.seek(0)
     output = log.read()
     assert "widget page:" in output, output
@@ -199,14 +194,11 @@ def test_an_origin_not_allowed_cannot_frame_the_widget(app, browser):
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_no_accessibility_violations(app, browser, scheme):
-    axe = (ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text()
     context = browser.new_context(color_scheme=scheme, bypass_csp=True, viewport={"width": 360, "height": 740})
     page = context.new_page()
     page.goto(app["base"] + app["widget"] + "?scheme=auto")
     page.locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
-    page.evaluate(axe)
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    violations = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+    violations = axe_violations(page)
     page.screenshot(path=str(ARTIFACTS / f"widget-{scheme}.png"), full_page=True)
     context.close()
     assert violations == []
@@ -490,9 +482,7 @@ def test_data_scheme_dark_renders_dark_with_every_theme_and_passes_axe(app, brow
     root = page.locator(".bw-root")
     assert luminance(root.evaluate("el => getComputedStyle(el).backgroundColor")) < 0.2
     assert luminance(root.evaluate("el => getComputedStyle(el).color")) > 0.8
-    page.evaluate((ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text())
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    assert result["violations"] == [], [v["id"] for v in result["violations"]]
+    assert axe_violations(page) == []
     page.screenshot(path=str(ARTIFACTS / f"widget-scheme-dark-on-{device}-device.png"), full_page=True)
     # Light stays light on a dark device.
     page.goto(app["base"] + app["widget"] + "?scheme=light")
@@ -568,13 +558,7 @@ def test_four_games_with_three_results_each_fit_one_phone_screen(tmp_path, brows
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(base + "/livez", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.3)
+        wait_until_answers(base + "/livez", timeout=60)
         context = browser.new_context(viewport={"width": 360, "height": 740})
         page = context.new_page()
         deadline = time.monotonic() + 60

@@ -19,7 +19,7 @@ import requests
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from tests.processes import ROOT, Cluster, free_port, self_signed_certificate
+from tests.processes import ROOT, Cluster, free_port, self_signed_certificate, wait_until_answers
 from tests.test_faults import insecure_tls, wait_live
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
@@ -45,13 +45,7 @@ def front(tmp_path):
     for name, port in zip(("web1", "web2"), ports, strict=True):
         cluster.start(name, procfile_command(name, port), WIDGET_SOCKETS_PER_CLIENT="20")
     for port in ports:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                requests.get(f"http://127.0.0.1:{port}/livez", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.2)
+        wait_until_answers(f"http://127.0.0.1:{port}/livez")
     cert, key = self_signed_certificate(tmp_path)
     https_port = free_port()
     site = (ROOT / "deploy" / "nginx" / "betcore-widget.conf").read_text()
@@ -69,13 +63,7 @@ def front(tmp_path):
     assert check.returncode == 0, check.stderr
     nginx = subprocess.Popen([NGINX, "-c", str(tmp_path / "nginx.conf")], stderr=subprocess.PIPE)
     base = f"https://127.0.0.1:{https_port}"
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            requests.get(base + "/livez", timeout=1, verify=False)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.2)
+    wait_until_answers(base + "/livez", timeout=10)
     asyncio.run(wait_live(cluster))
     yield {"cluster": cluster, "base": base, "port": https_port}
     nginx.terminate()
