@@ -157,6 +157,9 @@ async def test_messages_that_arrive_together_go_out_as_one_frame_shared_by_viewe
         async def resync(self) -> None:
             raise AssertionError("no gap, no resync")
 
+        async def reconfigure(self, event: dict) -> None:
+            raise AssertionError("no admin change here")
+
     def event(group: str, seq: int) -> dict:
         return {"type": "feed.message", "group": group, "text": encode({"type": "game", "seq": seq})}
 

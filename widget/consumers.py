@@ -23,8 +23,10 @@ from feed import metrics
 from feed.snapshot import read_snapshot
 from feed.store import get_store
 from feed.widget_protocol import STATUS_GROUP, encode, group_for_game, group_for_jackpots, group_for_names
+from widget import viewer_count
 from widget.daphne_fastpath import WidgetSocket
 from widget.fanout import local_fanout
+from widget.live_config import config_group
 from widget.models import Widget
 from widget.socket_origin import origin_allowed
 
@@ -47,6 +49,7 @@ MAX_BACKLOG_BYTES = 64 * 1024
 # minute and a snapshot of a few KB, so even a 300 ms mobile link is not slowed by it.
 KERNEL_SEND_BUFFER = 32 * 1024
 
+CLOSE_OFFLINE = 4410  # the widget was switched off (or its page's origin removed) in the admin
 CLOSE_TOO_MANY = 4408  # this address already holds as many widget sockets as allowed
 
 # Open widget sockets per client address in this process: one address may not hold more
@@ -86,6 +89,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
     channel_layer_alias = "no per-consumer channel"
     widget: Widget | None = None
     socket: WidgetSocket | None = None
+    config_group: str | None = None
 
     address: str | None = None
 
@@ -103,9 +107,8 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         self.last_jackpots = 0.0
         self.allowance, self.allowance_at = CLIENT_BURST, time.monotonic()
         self.behind = False  # updates were dropped; resync when the socket drains
-        public_id = self.scope["url_route"]["kwargs"]["public_id"]
         try:
-            self.widget = await database_sync_to_async(Widget.objects.live)(public_id)
+            self.widget = await self.find_widget()
         except DatabaseError:
             log.warning("widget lookup failed: database unavailable")
             await self.accept()
@@ -127,8 +130,35 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         metrics.WIDGET_SOCKETS.inc()
         self.language = self._language()
         self.game_types = self.widget.game_type_list()
+        # Admin changes arrive on the widget's own group, joined even while paused.
+        self.config_group = config_group(self.widget.public_id)
+        await local_fanout().join([self.config_group], self)
+        viewer_count.joined(self.widget.public_id)
         await self._join()
         await self.send_snapshot()
+
+    async def find_widget(self) -> Widget | None:
+        """The widget this socket shows (None: unknown or switched off)."""
+        public_id = self.scope["url_route"]["kwargs"]["public_id"]
+        return await database_sync_to_async(Widget.objects.live)(public_id)
+
+    async def reconfigure(self, event: dict[str, Any]) -> None:
+        """The admin saved this widget or its theme: follow the new settings, tell the browser."""
+        assert self.widget is not None
+        changed = event["widget"]
+        if not changed["enabled"] or not origin_allowed(self.scope, changed["origins"]):
+            await self.close(code=CLOSE_OFFLINE)
+            return
+        if not self.paused:
+            await self._leave()
+        self.widget.show_jackpots = changed["showJackpots"]
+        self.widget.currency = changed["currency"]
+        self.game_types = list(changed["gameTypes"])
+        if not self.paused:
+            await self._join()
+        await self.send(text_data=event["text"])
+        if not self.paused:
+            await self.send_snapshot()
 
     def _pinged_too_often(self) -> None:
         """Called on the reactor by the ping limit: close this socket as too chatty."""
@@ -168,8 +198,11 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         if self.socket is not None:
             OPEN_SOCKETS.discard(self.socket)
             self.socket.detach()
-        if self.widget is not None:
+        if self.widget is not None and self.config_group is not None:  # it got as far as joining
             metrics.WIDGET_SOCKETS.dec()
+            viewer_count.left(self.widget.public_id)
+            await local_fanout().leave([self.config_group], self)
+            self.config_group = None
             await self._leave()
 
     async def send_snapshot(self) -> None:

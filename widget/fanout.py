@@ -39,6 +39,8 @@ class Member(Protocol):
 
     async def resync(self) -> None: ...
 
+    async def reconfigure(self, event: dict[str, Any]) -> None: ...
+
 
 class LocalFanout:
     def __init__(self, layer: Any) -> None:
@@ -115,6 +117,10 @@ class LocalFanout:
                 log.exception("widget fan-out failed for a batch of %d messages", len(batch))
 
     async def _dispatch(self, batch: list[dict[str, Any]]) -> None:
+        changes = [event for event in batch if event.get("kind") == "config"]
+        if changes:  # admin changes: each socket of that widget handles it itself (rare)
+            batch = [event for event in batch if event.get("kind") != "config"]
+            await self._reconfigure(changes)
         if self.layer_failed:
             self.layer_failed = False
             await self._resync(list({member for group in self.members.values() for member in group}))
@@ -136,6 +142,14 @@ class LocalFanout:
         for event in batch:
             if "sent" in event:
                 metrics.SEND_LAG.observe(max(0.0, now - event["sent"]))
+
+    async def _reconfigure(self, changes: list[dict[str, Any]]) -> None:
+        for event in changes:
+            for member in list(self.members.get(event.get("group", ""), ())):
+                try:
+                    await member.reconfigure(event)
+                except Exception:
+                    log.exception("reconfiguring a widget socket failed")
 
     def _frames(self, batch: list[dict[str, Any]]) -> list[tuple[Member, dict[str, Any]]]:
         """Each viewer's frame for this batch; viewers that watch the same subset share one."""

@@ -6,10 +6,12 @@ import secrets
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from widget.contrast import REFUSE_BELOW, Check, checks
 from widget.validators import (
     MAX_GAME_TYPES,
     is_colour,
@@ -72,6 +74,31 @@ class Theme(models.Model):
         # Validation on every save, not only in forms: these values end up in CSS.
         self.full_clean()
         super().save(*args, **kwargs)
+
+    def colour_values(self) -> dict[str, str]:
+        """The colour fields and the scheme, as the contrast checks read them."""
+        names = ("scheme", "background", "surface", "text", "accent", "dark_background", "dark_surface")
+        return {name: str(getattr(self, name) or "") for name in (*names, "dark_text", "dark_accent")}
+
+    def contrast_checks(self) -> list[Check]:
+        """Contrast of every pair the widget paints; empty while a colour is not valid yet."""
+        values = self.colour_values()
+        if not all(is_colour(value) for name, value in values.items() if name != "scheme" and value):
+            return []  # the field errors say what is wrong
+        return checks(values)
+
+    def clean(self) -> None:
+        # Refused on every save path (admin, shell, fixtures through save()): under 3:1
+        # the widget's text is unreadable for many viewers, whatever the brand wants.
+        unreadable = [check for check in self.contrast_checks() if check.verdict == "refused"]
+        if unreadable:
+            raise ValidationError(
+                [
+                    f"{check.describe()}; at least {REFUSE_BELOW:g}:1 is needed (change {', '.join(check.fields)})."
+                    for check in unreadable
+                ],
+                code="contrast",
+            )
 
     def css_variables(self) -> dict[str, str]:
         """The ``--widget-*`` custom properties, each value checked again as it is written out.

@@ -21,6 +21,7 @@ from feed.snapshot import read_snapshot
 from feed.store import MemoryStore, get_store
 from widget.csp import widget_policy
 from widget.labels import widget_labels
+from widget.live_config import client_config, theme_url
 from widget.models import Widget
 from widget.validators import parse_origins
 
@@ -103,14 +104,9 @@ async def widget_page(request: HttpRequest, public_id: str) -> HttpResponse:
                 "jackpots": snapshot["jackpots"],
                 "banner": labels["banner"].get(snapshot["status"]["state"], ""),
                 "pooled_jackpot": next((row for row in snapshot["jackpots"] if row.get("t") == 0), None),
-                "widget_config": {
-                    "gameTypes": widget.game_type_list(),
-                    "showGames": widget.show_games,
-                    "showResults": widget.show_results,
-                    "showJackpots": widget.show_jackpots,
-                    "currency": widget.currency,
-                    "partnerOrigins": widget.origin_list(),
-                },
+                "widget_config": client_config(widget),
+                "theme_url": theme_url(widget),
+                "socket_path": f"/ws/w/{widget.public_id}/?lang={language}",
             },
         )
     response["Content-Security-Policy"] = widget_policy(widget.origin_list())

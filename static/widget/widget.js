@@ -11,12 +11,15 @@ const lang = root.dataset.lang;
 // paint and every live update use the same CLDR rules of the viewer's language.
 const numberFormat = new Intl.NumberFormat(lang, { maximumFractionDigits: 0 });
 const amountFormat = new Intl.NumberFormat(lang, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-let moneyFormat;
-try {
-  moneyFormat = new Intl.NumberFormat(lang, { style: "currency", currency: config.currency, minimumFractionDigits: 2 });
-} catch {
-  moneyFormat = amountFormat;
+let moneyFormat = amountFormat;
+function formatMoneyIn(currency) {
+  try {
+    moneyFormat = new Intl.NumberFormat(lang, { style: "currency", currency, minimumFractionDigits: 2 });
+  } catch {
+    moneyFormat = amountFormat;
+  }
 }
+formatMoneyIn(config.currency);
 
 // Motion only when the viewer has not asked for less and has not paused the ticker.
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
@@ -116,7 +119,7 @@ function renderResults(t) {
   list.replaceChildren(...items);
   const more = $(`.bw-game[data-t="${Number(t)}"] .bw-more`);
   if (more) {
-    more.hidden = all.length <= RESULTS_SHOWN;
+    more.hidden = !config.showResults || all.length <= RESULTS_SHOWN;
     more.setAttribute("aria-expanded", String(expanded.has(t)));
     more.textContent = expanded.has(t) ? labels.less : labels.more;
     more.setAttribute("aria-label", expanded.has(t) ? labels.fewerResults : labels.moreResults);
@@ -314,6 +317,27 @@ function renderStatus() {
   }
 }
 
+// The admin changed this widget: its lists follow the new game types and switches.
+function newItem(templateId, t) {
+  const item = document.getElementById(templateId).content.firstElementChild.cloneNode(true);
+  item.dataset.t = String(t);
+  return item;
+}
+
+function rebuildLists() {
+  $(".bw-jackpots").hidden = !config.showJackpots;
+  $(".bw-games").hidden = !config.showGames && !config.showResults;
+  const games = config.gameTypes.map((t) => gameItem(t) || newItem("bw-game-template", t));
+  for (const item of games) {
+    $(".bw-round", item).hidden = !config.showGames;
+    $(".bw-game-state", item).hidden = !config.showGames;
+    $(".bw-results", item).hidden = !config.showResults;
+  }
+  $(".bw-game-list").replaceChildren(...games);
+  const pots = config.gameTypes.map((t) => $(`.bw-jackpot[data-t="${Number(t)}"]`) || newItem("bw-jackpot-template", t));
+  $(".bw-jackpot-list").replaceChildren($('.bw-jackpot[data-t="0"]'), ...pots);
+}
+
 function renderAll() {
   for (const t of config.gameTypes) renderGame(t);
   renderJackpots();
@@ -363,6 +387,17 @@ const handlers = {
     // Names in the viewer's language win over the fallbacks the snapshot filled in.
     state.names = { ...state.names, ...message.names };
     renderAll();
+  },
+  config(message) {
+    Object.assign(config, message.config);
+    formatMoneyIn(config.currency);
+    // A new href (the URL carries the theme's version) makes the browser fetch the stylesheet again.
+    const theme = $("link.bw-theme");
+    if (theme && theme.getAttribute("href") !== message.theme) theme.href = message.theme;
+    root.dataset.themeScheme = message.themeScheme;
+    if (!new URLSearchParams(location.search).has("scheme")) root.dataset.scheme = message.themeScheme;
+    rebuildLists();
+    renderAll(); // the snapshot that follows fills in the new games' data
   },
   status(message) {
     const recovered = message.resync || (message.state === "live" && state.feed !== "live");
@@ -430,8 +465,8 @@ function connect() {
   socket.addEventListener("close", (event) => {
     socketOpen = false;
     socket = null;
-    if (event.code === 4404) {
-      stopped = true; // the widget was disabled or removed: retrying will not help
+    if (event.code === 4404 || event.code === 4410) {
+      stopped = true; // the widget is unknown, or was switched off in the admin: retrying will not help
       renderStatus();
       return;
     }
