@@ -53,6 +53,9 @@ class StatusReport:
         self.showing = showing  # whether any game type is wanted (else silence is not "paused")
         self._reconnects_counted = 0
         self._unknown_counted: dict[str, int] = {}
+        self.started_at = time.time()
+        self._day = time.strftime("%Y-%m-%d", time.gmtime())
+        self._reconnects_today = 0  # since midnight UTC or the worker's start, whichever is later
 
     def state(self, now: float | None = None) -> str:
         now = now or time.time()
@@ -108,6 +111,8 @@ class StatusReport:
             "lastMessageAt": health.last_message_at,
             "lastSid": health.last_sid,
             "reconnects": stats.reconnects if stats else 0,
+            "reconnectsToday": self._reconnects_today,
+            "startedAt": self.started_at,
             "parseErrors": health.parse_errors + (stats.bad_records if stats else 0),
             "sidGaps": health.sid_gaps,
             "sidRepeats": health.sid_repeats,
@@ -119,8 +124,12 @@ class StatusReport:
         }
 
     def _count(self, stats: HubStats) -> None:
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        if today != self._day:
+            self._day, self._reconnects_today = today, 0
         if stats.reconnects > self._reconnects_counted:
             metrics.RECONNECTS.inc(stats.reconnects - self._reconnects_counted)
+            self._reconnects_today += stats.reconnects - self._reconnects_counted
             self._reconnects_counted = stats.reconnects
         for target, count in list(stats.unknown_targets.items()):
             seen = self._unknown_counted.get(target, 0)

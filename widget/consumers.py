@@ -133,7 +133,8 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         # Admin changes arrive on the widget's own group, joined even while paused.
         self.config_group = config_group(self.widget.public_id)
         await local_fanout().join([self.config_group], self)
-        viewer_count.joined(self.widget.public_id)
+        if self.widget.pk is not None:  # an admin preview is not a viewer
+            viewer_count.joined(self.widget.public_id)
         await self._join()
         await self.send_snapshot()
 
@@ -200,7 +201,8 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             self.socket.detach()
         if self.widget is not None and self.config_group is not None:  # it got as far as joining
             metrics.WIDGET_SOCKETS.dec()
-            viewer_count.left(self.widget.public_id)
+            if self.widget.pk is not None:
+                viewer_count.left(self.widget.public_id)
             await local_fanout().leave([self.config_group], self)
             self.config_group = None
             await self._leave()
@@ -298,3 +300,18 @@ class WidgetConsumer(AsyncWebsocketConsumer):
     async def resync(self) -> None:
         if not self.paused:
             await self.send_snapshot()
+
+
+class PreviewConsumer(WidgetConsumer):
+    """The admin preview's socket: live data for settings that are not saved yet; staff only."""
+
+    async def find_widget(self) -> Widget | None:
+        from django.http import QueryDict
+
+        from widget.admin_preview import preview_widget
+
+        user = self.scope.get("user")
+        if user is None or not user.is_active or not user.is_staff:
+            return None
+        query = QueryDict(self.scope.get("query_string", b"").decode("latin-1"))
+        return await database_sync_to_async(preview_widget)(query)

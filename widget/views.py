@@ -22,7 +22,7 @@ from feed.store import MemoryStore, get_store
 from widget.csp import widget_policy
 from widget.labels import widget_labels
 from widget.live_config import client_config, theme_url
-from widget.models import Widget
+from widget.models import Theme, Widget
 from widget.validators import parse_origins
 
 SCHEMES = ("light", "dark", "auto")
@@ -82,6 +82,22 @@ async def widget_page(request: HttpRequest, public_id: str) -> HttpResponse:
         return _unavailable_page(request, "unknown-widget", 404)
     language = _choice(request, "lang", [code for code, _ in settings.LANGUAGES], widget.language)
     scheme = _choice(request, "scheme", SCHEMES, widget.theme.scheme)
+    response = await render_widget(
+        request,
+        widget,
+        language,
+        scheme,
+        theme_url=theme_url(widget),
+        socket_path=f"/ws/w/{widget.public_id}/?lang={language}",
+    )
+    response["Content-Security-Policy"] = widget_policy(widget.origin_list())
+    return response
+
+
+async def render_widget(
+    request: HttpRequest, widget: Widget, language: str, scheme: str, theme_url: str, socket_path: str
+) -> HttpResponse:
+    """The widget page for ``widget`` with the feed's current state (the admin preview uses it too)."""
     try:
         snapshot = await read_snapshot(get_store(), widget.game_type_list(), language, widget.currency, widget.language)
     except Exception as error:  # Redis away: paint the frame empty ("reconnecting"); the socket fills it in
@@ -105,11 +121,10 @@ async def widget_page(request: HttpRequest, public_id: str) -> HttpResponse:
                 "banner": labels["banner"].get(snapshot["status"]["state"], ""),
                 "pooled_jackpot": next((row for row in snapshot["jackpots"] if row.get("t") == 0), None),
                 "widget_config": client_config(widget),
-                "theme_url": theme_url(widget),
-                "socket_path": f"/ws/w/{widget.public_id}/?lang={language}",
+                "theme_url": theme_url,
+                "socket_path": socket_path,
             },
         )
-    response["Content-Security-Policy"] = widget_policy(widget.origin_list())
     response["Cache-Control"] = "no-store"
     return response
 
@@ -140,7 +155,11 @@ async def theme_css(request: HttpRequest, public_id: str) -> HttpResponse:
     widget = await database_sync_to_async(Widget.objects.live)(public_id)
     if widget is None:
         raise Http404("No such widget")
-    variables = ";".join(f"{name}:{value}" for name, value in widget.theme.css_variables().items())
+    return theme_stylesheet(widget.theme)
+
+
+def theme_stylesheet(theme: Theme) -> HttpResponse:
+    variables = ";".join(f"{name}:{value}" for name, value in theme.css_variables().items())
     body = f".bw-root{{{variables}}}\n"
     response = HttpResponse(body, content_type="text/css; charset=utf-8")
     response["Cache-Control"] = "no-cache"

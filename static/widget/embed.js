@@ -1,5 +1,6 @@
 // Embed a BETCORE live-feed widget: <script src="https://WIDGET-HOST/static/widget/embed.js"
 //   data-widget="PUBLIC_ID" data-lang="ru" data-scheme="dark" async></script>
+// data-lang="page" takes the host page's <html lang>.
 // The iframe follows the widget's height (shrinking too), starting from the height this
 // widget last had on this browser so the page does not jump. The host page receives DOM
 // events "betcore:ready", "betcore:resize", "betcore:connection", "betcore:result",
@@ -15,7 +16,9 @@
   }
   var widgetOrigin = new URL(script.src, location.href).origin;
   var params = new URLSearchParams();
-  if (script.dataset.lang) params.set("lang", script.dataset.lang);
+  // data-lang="page": the host page's own language (<html lang>), if it has one.
+  var lang = script.dataset.lang === "page" ? (document.documentElement.lang || "").slice(0, 2) : script.dataset.lang;
+  if (lang) params.set("lang", lang);
   if (script.dataset.scheme) params.set("scheme", script.dataset.scheme);
   var query = params.toString();
   var frame = document.createElement("iframe");

@@ -1,0 +1,104 @@
+"""The admin's live preview: the real widget page for settings not saved yet, and theme contrast.
+
+The preview page is the widget's own template, stylesheet and script with live feed data;
+only the settings come from the admin's form (query parameters) instead of a saved row,
+and its socket (``/ws/preview/``) is open to staff only.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from asgiref.sync import async_to_sync
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.urls import reverse
+
+from widget.contrast import checks
+from widget.csp import widget_policy
+from widget.models import Theme, Widget
+from widget.offered import offered_game_types
+from widget.validators import is_colour, parse_game_types, validate_currency
+from widget.views import SCHEMES, render_widget, theme_stylesheet
+
+PREVIEW_ID = "preview"
+PREVIEWED_GAMES = 4  # a theme preview shows the feed's first few games
+
+
+def _theme(value: str | None) -> Theme:
+    theme = Theme.objects.filter(pk=value).first() if value and value.isdigit() else None
+    return theme or Theme(name="Preview")
+
+
+def preview_widget(query: QueryDict) -> Widget:
+    """An unsaved widget from the form's values; anything invalid falls back to a default."""
+    try:
+        game_types = parse_game_types(query.get("types", ""))
+    except ValidationError:
+        game_types = [t for t, _ in async_to_sync(offered_game_types)()][:PREVIEWED_GAMES]
+    currency = query.get("currency", "EUR")
+    try:
+        validate_currency(currency)
+    except ValidationError:
+        currency = "EUR"
+    language = query.get("lang", "")
+    return Widget(
+        name="Preview",
+        public_id=PREVIEW_ID,
+        language=language if language in dict(settings.LANGUAGES) else "en",
+        game_types=", ".join(str(t) for t in game_types),
+        currency=currency,
+        show_games=query.get("games", "1") != "0",
+        show_results=query.get("results", "1") != "0",
+        show_jackpots=query.get("jackpots", "1") != "0",
+        theme=_theme(query.get("theme")),
+    )
+
+
+def preview_page(request: HttpRequest) -> HttpResponse:
+    widget = preview_widget(request.GET)
+    scheme = request.GET.get("scheme", "")
+    socket_query = {
+        "types": widget.game_types.replace(" ", ""),
+        "currency": widget.currency,
+        "lang": widget.language,
+        "jackpots": "1" if widget.show_jackpots else "0",
+    }
+    theme_query = urlencode({"theme": widget.theme.pk or ""})
+    response = async_to_sync(render_widget)(
+        request,
+        widget,
+        widget.language,
+        scheme if scheme in SCHEMES else widget.theme.scheme,
+        theme_url=reverse("admin:widget_widget_preview_theme") + "?" + theme_query,
+        socket_path="/ws/preview/?" + urlencode(socket_query),
+    )
+    response["Content-Security-Policy"] = widget_policy([])  # framed by the admin only
+    return response
+
+
+def preview_theme(request: HttpRequest) -> HttpResponse:
+    return theme_stylesheet(_theme(request.GET.get("theme")))
+
+
+COLOUR_NAMES = (
+    "background",
+    "surface",
+    "text",
+    "accent",
+    "dark_background",
+    "dark_surface",
+    "dark_text",
+    "dark_accent",
+)
+
+
+def contrast(request: HttpRequest) -> JsonResponse:
+    """The contrast of every pair for the colours in the query (the theme form's current values)."""
+    values = {name: request.GET.get(name, "") for name in COLOUR_NAMES}
+    bad = [name for name, value in values.items() if value and not is_colour(value)]
+    if bad or not all(values[name] for name in COLOUR_NAMES[:4]):
+        return JsonResponse({"checks": [], "error": "Enter every colour as #rrggbb to see its contrast."})
+    values["scheme"] = request.GET.get("scheme", "auto")
+    return JsonResponse({"checks": [check.as_json() for check in checks(values)]})

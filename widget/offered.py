@@ -1,0 +1,16 @@
+"""The game types the feed offers, with their names, as the worker last stored them."""
+
+from __future__ import annotations
+
+from feed.store import get_store
+
+
+async def offered_game_types(language: str = "en") -> list[tuple[int, str]]:
+    """(id, name) in BETCORE's order; names in ``language`` where BETCORE has them, else English.
+
+    Empty until the feed worker has fetched BETCORE's translations once.
+    """
+    data = await get_store().get_many(["names:en", f"names:{language}"])
+    english = data.get("names:en") or {}
+    local = data.get(f"names:{language}") or {}
+    return [(int(key), str(local.get(key) or name)) for key, name in english.items() if str(key).isdigit()]
