@@ -43,3 +43,17 @@ def widget(theme):
         theme=theme,
         allowed_origins="https://partner.example\nhttp://localhost:8123",
     )
+
+
+@pytest.fixture
+def offered_names():
+    """BETCORE's game types as the worker stores them (names:en), for the admin's game-type picker."""
+    from asgiref.sync import async_to_sync
+
+    from feed.store import get_store
+
+    names = {"1": "Lucky Dice", "2": "Wheel of Fortune", "3": "Poker", "5": "Baccarat"}
+    store = get_store()
+    async_to_sync(store.set_many)({"names:en": names})
+    yield names
+    async_to_sync(store.set_many)({"names:en": {}})

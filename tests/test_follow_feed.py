@@ -35,7 +35,7 @@ async def test_the_demo_widget_follows_the_feeds_game_types_and_the_worker_subsc
             assert set(running.worker.hub._subscribed) == set(offered)
 
 
-def test_choosing_game_types_in_the_admin_stops_following_the_feed(admin_client):
+def test_choosing_game_types_in_the_admin_stops_following_the_feed(admin_client, offered_names):
     widget = ensure_demo_widget(["http://localhost:8000"])
     form = {
         "name": widget.name,
@@ -43,7 +43,7 @@ def test_choosing_game_types_in_the_admin_stops_following_the_feed(admin_client)
         "theme": widget.theme_id,
         "language": "en",
         "currency": "EUR",
-        "game_types": "3, 1",
+        "game_types": ["3", "1"],
         "follow_feed": "on",
         "show_games": "on",
         "show_results": "on",

@@ -31,7 +31,7 @@ class OrderedGameTypes(forms.Widget):
         return ""  # a list of boxes: each box has its own label
 
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
-        chosen = [int(item) for item in (value or []) if str(item).isdigit()]
+        chosen = [int(item) for item in (value or []) if str(item).isascii() and str(item).isdigit()]
         names = dict(self.offered) | self.unknown_names
         order = chosen + [game_type for game_type, _ in self.offered if game_type not in chosen]
         rows = format_html_join(
