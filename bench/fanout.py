@@ -74,6 +74,51 @@ def gc_pauses(metrics_urls: list[str]) -> tuple[float, float, float]:
     return count, total, longest
 
 
+HOPS = ("betcore", "worker", "layer", "queued", "first_write", "last_write")
+
+
+def hop_buckets(metrics_urls: list[str]) -> dict[str, dict[float, float]]:
+    """Cumulative bucket counts of feed_hop_seconds per hop, summed over the web processes."""
+    buckets: dict[str, dict[float, float]] = {hop: {} for hop in HOPS}
+    for url in metrics_urls:
+        for family in text_string_to_metric_families(requests.get(url, timeout=5).text):
+            if family.name != "feed_hop_seconds":
+                continue
+            for sample in family.samples:
+                if sample.name.endswith("_bucket") and sample.labels.get("hop") in buckets:
+                    bound = float(sample.labels["le"])
+                    hop = buckets[sample.labels["hop"]]
+                    hop[bound] = hop.get(bound, 0.0) + sample.value
+    return buckets
+
+
+def bucket_quantile(cumulative: dict[float, float], q: float) -> float:
+    """The q-quantile in ms from cumulative histogram buckets, linear within the bucket (as PromQL does)."""
+    bounds = sorted(cumulative)
+    total = cumulative.get(float("inf"), 0.0)
+    if not total:
+        return float("nan")
+    rank, previous_bound, previous_count = q * total, 0.0, 0.0
+    for bound in bounds:
+        count = cumulative[bound]
+        if count >= rank:
+            if bound == float("inf"):
+                return previous_bound * 1000
+            share = (rank - previous_count) / max(count - previous_count, 1e-9)
+            return (previous_bound + (bound - previous_bound) * share) * 1000
+        previous_bound, previous_count = bound, count
+    return float("nan")
+
+
+def hop_table(before: dict[str, dict[float, float]], after: dict[str, dict[float, float]]) -> dict[str, tuple]:
+    """p50/p99 per hop (ms) over the window: the difference of two scrapes."""
+    table = {}
+    for hop in HOPS:
+        window = {bound: count - before[hop].get(bound, 0.0) for bound, count in after[hop].items()}
+        table[hop] = (bucket_quantile(window, 0.5), bucket_quantile(window, 0.99), window.get(float("inf"), 0.0))
+    return table
+
+
 def rss_mb(pids: list[int]) -> float:
     return sum(psutil.Process(pid).memory_info().rss for pid in pids) / 2**20
 
@@ -105,8 +150,10 @@ class PythonLoader:
 class NodeLoader:
     """bench/loader.js: the same clients on Node's ws, a few microseconds per frame."""
 
-    def __init__(self, urls: list[str], origins: dict[str, str], count: int, raw: bool) -> None:
-        spec = json.dumps({"urls": urls, "origins": origins, "count": count, "raw": raw})
+    def __init__(
+        self, urls: list[str], origins: dict[str, str], count: int, raw: bool, reconnect: bool = False
+    ) -> None:
+        spec = json.dumps({"urls": urls, "origins": origins, "count": count, "raw": raw, "reconnect": reconnect})
         self.process = subprocess.Popen(
             ["node", str(ROOT / "bench" / "loader.js"), spec],
             cwd=ROOT,
@@ -127,6 +174,10 @@ class NodeLoader:
         result = json.loads(self.process.stdout.readline())
         self.process.wait(30)
         return result
+
+    def recovery(self) -> dict:
+        self.command("recovery")
+        return json.loads(self.process.stdout.readline())
 
 
 LOADERS = {"node": NodeLoader, "python": PythonLoader}
@@ -158,6 +209,7 @@ def measure(
         for process in group:
             process.cpu_percent(None)
     gc_before = gc_pauses(metrics_urls) if metrics_urls else None
+    hops_before = hop_buckets(metrics_urls) if metrics_urls else None
     window_start = time.time() * 1000
     for loader in loaders:
         loader.command("measure")
@@ -166,6 +218,7 @@ def measure(
     rss_busy = {name: rss_mb(p) for name, p in pids.items()}
     window_end = time.time() * 1000
     gc_after = gc_pauses(metrics_urls) if metrics_urls else None
+    hops = hop_table(hops_before, hop_buckets(metrics_urls)) if metrics_urls and hops_before else None
     for loader in loaders:
         loader.command("stop")
     parts = [loader.result() for loader in loaders]
@@ -191,6 +244,7 @@ def measure(
         "rss_idle": rss_idle,
         "rss_busy": rss_busy,
         "gc": (gc_after[0] - gc_before[0], gc_after[1] - gc_before[1], gc_after[2]) if gc_before else None,
+        "hops": hops,
     }
 
 
@@ -298,6 +352,14 @@ def main() -> None:
                     f"({ref['bytes_per_viewer_minute'] / max(1, ours['bytes_per_viewer_minute']):.1f}x fewer)"
                 )
             print(text)
+        print("\nWhere the time goes, per hop of a game message (ms; from the web processes' feed_hop_seconds):\n")
+        print("| viewers | " + " | ".join(f"{hop} p50 / p99" for hop in HOPS) + " | client p50 / p99 |")
+        print("|---|" + "---|" * (len(HOPS) + 1))
+        for result in summary:
+            ours = result["ours"]
+            if ours["hops"]:
+                cells = " | ".join(f"{p50:.1f} / {p99:.1f}" for p50, p99, _ in ours["hops"].values())
+                print(f"| {result['n']:,} | {cells} | {ours['p50']:.0f} / {ours['p99']:.0f} |")
         print(f"\nlogs: {logdir}")
     finally:
         if reference:

@@ -6,6 +6,9 @@
 //   node bench/loader.js '{"urls": [...], "origins": {...}, "count": N, "raw": false}'
 //   -> prints {"connected": N}; stdin "measure" starts the window; "stop" ends it and
 //   prints {"elapsed": s, "latencies": [...], "bytes": b, "keys_per_viewer": [...]}.
+// With "reconnect": true a socket closed after its first snapshot comes back like the
+// widget does (exponential backoff with full jitter); stdin "recovery" prints, per
+// reconnect, [closed at, snapshot again at] in ms since the epoch, and how many are open.
 "use strict";
 
 const readline = require("readline");
@@ -16,6 +19,9 @@ const RS = "\x1e";
 const HANDSHAKES_AT_ONCE = 50; // a connection storm overflows listen queues
 
 let measuring = false;
+let stopping = false;
+const recoveries = []; // [closed at, snapshot again at] per reconnected viewer
+const now = () => performance.timeOrigin + performance.now();
 let connected = 0;
 let retries = 0;
 const sockets = [];
@@ -55,6 +61,39 @@ function record(viewer, now, text) {
   }
 }
 
+// As widget.js: 0.5-1 s, 0.8-1.6 s, 1.3-2.6 s, ... capped at 30 s.
+const widgetDelay = (attempt) => Math.min(30000, 1000 * 1.6 ** attempt) * (0.5 + Math.random() / 2);
+
+function reopen(index, attempt, closedAt) {
+  const url = options.urls[index % options.urls.length];
+  const socket = new WebSocket(url, { origin: options.origins[url], perMessageDeflate: false });
+  let first = true;
+  socket.on("open", () => sockets.push(socket));
+  socket.on("message", (data) => {
+    if (first) {
+      first = false;
+      recoveries.push([closedAt, now()]);
+      viewers[index].open = true;
+      return;
+    }
+    if (measuring) record(viewers[index], now(), data.toString());
+  });
+  socket.on("error", () => {});
+  socket.on("close", () => {
+    if (stopping) return;
+    if (first) setTimeout(() => reopen(index, attempt + 1, closedAt), widgetDelay(attempt + 1));
+    else lost(index);
+  });
+}
+
+function lost(index) {
+  viewers[index].open = false;
+  if (options.reconnect && !stopping) {
+    const closedAt = now();
+    setTimeout(() => reopen(index, 0, closedAt), widgetDelay(0));
+  }
+}
+
 function open(index, attempt, done) {
   const url = options.urls[index % options.urls.length];
   const viewer = viewers[index];
@@ -72,6 +111,7 @@ function open(index, attempt, done) {
     const now = performance.timeOrigin + performance.now();
     if (first) {
       first = false; // the snapshot
+      viewer.open = true;
       connected += 1;
       done();
       return;
@@ -80,6 +120,10 @@ function open(index, attempt, done) {
   });
   socket.on("error", () => {});
   socket.on("close", () => {
+    if (!first && !stopping) {
+      lost(index);
+      return;
+    }
     if (first && attempt < 8) {
       first = false;
       retries += 1;
@@ -101,7 +145,7 @@ function connectAll() {
       if (connected === options.count) process.stdout.write(JSON.stringify({ connected, retries }) + "\n");
     });
   };
-  for (let i = 0; i < options.count; i++) viewers.push({ latencies: [], keys: new Set(), bytes: 0 });
+  for (let i = 0; i < options.count; i++) viewers.push({ latencies: [], keys: new Set(), bytes: 0, open: false });
   for (let i = 0; i < Math.min(HANDSHAKES_AT_ONCE, options.count); i++) startOne();
 }
 
@@ -110,8 +154,12 @@ readline.createInterface({ input: process.stdin }).on("line", (line) => {
   if (line === "measure") {
     measuring = true;
     started = performance.now();
+  } else if (line === "recovery") {
+    const open = viewers.filter((v) => v.open).length;
+    process.stdout.write(JSON.stringify({ open, recoveries }) + "\n");
   } else if (line === "stop") {
     measuring = false;
+    stopping = true;
     const elapsed = (performance.now() - started) / 1000;
     const result = {
       elapsed,

@@ -32,3 +32,12 @@ GC_PAUSE = Histogram(
     ["generation"],
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
 )
+# Where a game message's time goes, hop by hop (see feed/hops.py): judged per hop, not end to end.
+HOP_SECONDS = Histogram(
+    "feed_hop_seconds",
+    "Time of one hop of a game message: betcore (sandbox/BETCORE send to worker receive), worker (receive to "
+    "broadcast), layer (broadcast to web process receive), queued (web receive to fan-out start), first_write "
+    "and last_write (web receive to the first and last socket write of its batch)",
+    ["hop"],
+    buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0, 2.5),
+)

@@ -47,7 +47,9 @@ class Publisher:
             await self.store.set_many(self.whole_state())
             self.recovered = True
 
-    async def broadcast(self, group: str, message: dict[str, Any], kind: str) -> None:
+    async def broadcast(
+        self, group: str, message: dict[str, Any], kind: str, timing: dict[str, float] | None = None
+    ) -> None:
         self._seq[group] += 1  # counted even if the send fails: the gap is what tells web processes
         event = {
             "type": "feed.message",
@@ -57,6 +59,7 @@ class Publisher:
             "sent": time.time(),
             "epoch": self.epoch,
             "seq": self._seq[group],
+            **(timing or {}),  # when BETCORE sent it and the worker got it: per-hop latency in web processes
         }
         try:
             await self.layer.group_send(group, event)

@@ -175,9 +175,10 @@ class FeedWorker:
             self.sids = {}  # counters may restart with a new connection: no gap to report
         self._note_sid(tuple(sorted({g.game_type for g in info.games})), info.sequence)
         self.health.last_sid = info.sequence
-        self.health.last_message_at = received_at or time.time()
+        received_at = received_at or time.time()
+        self.health.last_message_at = received_at
         for game in info.games:
-            await self._apply_game(game, info)
+            await self._apply_game(game, info, received_at)
         return True
 
     def _note_sid(self, subscription: tuple[int, ...], sid: int) -> None:
@@ -202,7 +203,7 @@ class FeedWorker:
             self.health.parse_reasons.add(reason)
             log.warning("skipped a malformed hub message: %s", reason)
 
-    async def _apply_game(self, game: Any, info: GamesInfo) -> None:
+    async def _apply_game(self, game: Any, info: GamesInfo, received_at: float) -> None:
         view = game_view(game, info)
         old = self.games.get(game.game_type)
         changes = game_changes(old, view)
@@ -212,7 +213,8 @@ class FeedWorker:
             self.games[game.game_type] = view
             await self.publisher.save({f"game:{game.game_type}": view})
             message = {"type": "game", "t": game.game_type, "changes": changes, "tst": ms(info.sent_at.timestamp())}
-            await self.publisher.broadcast(group_for_game(game.game_type), message, "game")
+            timing = {"tst": info.sent_at.timestamp(), "received": received_at}
+            await self.publisher.broadcast(group_for_game(game.game_type), message, "game", timing)
         await self.results.observe(game)
 
     # -- periodic work ----------------------------------------------------------------------------

@@ -10,6 +10,10 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from feedsite.fd_limit import raise_fd_limit  # noqa: E402
+
+raise_fd_limit()  # one descriptor per viewer: up to the hard limit, or say why not
+
 from widget.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(

@@ -102,6 +102,7 @@ class LocalFanout:
             if failed:
                 failed = False
                 self.layer_failed = True  # messages may have been lost: every viewer resyncs
+            event["arrived"] = time.time()
             self.pending.append(event)
             self.arrived.set()
 
@@ -131,17 +132,22 @@ class LocalFanout:
                 log.info("missed feed messages on %s; resyncing %d viewers", group, len(members))
                 await self._resync(members)
         sent = 0
+        started = time.time()
+        first_write = None
         for member, frame in self._frames(batch):
             try:
                 sent += await member.deliver(frame)
             except Exception:
                 log.exception("delivering to a widget socket failed")
+            if first_write is None:
+                first_write = time.time()
         # Counted once per batch, not per viewer: the loop above is the hot path.
         metrics.MESSAGES_SENT.inc(sent)
         now = time.time()
         for event in batch:
             if "sent" in event:
                 metrics.SEND_LAG.observe(max(0.0, now - event["sent"]))
+            observe_hops(event, started, first_write or now, now)
 
     async def _reconfigure(self, changes: list[dict[str, Any]]) -> None:
         for event in changes:
@@ -192,6 +198,23 @@ class LocalFanout:
                 await member.resync()
             except Exception:
                 log.exception("widget socket resync failed")
+
+
+def observe_hops(event: dict[str, Any], started: float, first_write: float, last_write: float) -> None:
+    """Each hop of a game message, from the times it carries and the ones this batch took."""
+    if "received" not in event or "arrived" not in event:
+        return
+    arrived = event["arrived"]
+    hops = {
+        "betcore": event["received"] - event.get("tst", event["received"]),
+        "worker": event["sent"] - event["received"],
+        "layer": arrived - event["sent"],
+        "queued": started - arrived,
+        "first_write": first_write - arrived,
+        "last_write": last_write - arrived,
+    }
+    for hop, seconds in hops.items():
+        metrics.HOP_SECONDS.labels(hop).observe(max(0.0, seconds))
 
 
 def combine(events: list[dict[str, Any]]) -> dict[str, Any]:
