@@ -14,6 +14,8 @@ from typing import Any, Protocol
 from django.conf import settings
 
 PREFIX = "betcore-feed:"
+POOL_SIZE = 32  # Redis connections per process and event loop for state reads and writes
+POOL_WAIT = 10.0  # seconds a read may wait for a free connection under a reconnect storm
 
 
 class FeedStore(Protocol):
@@ -55,14 +57,20 @@ class RedisStore:
             from redis.exceptions import ConnectionError, TimeoutError
 
             # After a Redis restart pooled connections are dead: retry on a fresh one.
-            client = redis.from_url(
+            # A bounded pool that waits: thousands of viewers reconnecting at once (a web
+            # process restarted) queue for a connection instead of failing with "Too many
+            # connections" and going without a snapshot.
+            pool = redis.BlockingConnectionPool.from_url(
                 self.url,
+                max_connections=POOL_SIZE,
+                timeout=POOL_WAIT,
                 socket_timeout=2,
                 socket_connect_timeout=2,
                 health_check_interval=10,
                 retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
                 retry_on_error=[ConnectionError, TimeoutError],
             )
+            client = redis.Redis(connection_pool=pool)
             self._clients[loop_id] = client
         return client
 

@@ -62,7 +62,7 @@ def wait_until_answers(url: str, timeout: float = 30, ready: Callable[[requests.
             response = requests.get(url, timeout=1, verify=False)
             if ready is None or ready(response):
                 return True
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or too busy to answer
             pass
         time.sleep(0.2)
     return False

@@ -23,7 +23,7 @@ from feed import metrics
 from feed.snapshot import read_snapshot
 from feed.store import get_store
 from feed.widget_protocol import STATUS_GROUP, encode, group_for_game, group_for_jackpots, group_for_names
-from widget import viewer_count
+from widget import viewer_count, widget_cache
 from widget.daphne_fastpath import WidgetSocket
 from widget.fanout import local_fanout
 from widget.live_config import config_group
@@ -136,16 +136,19 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         if self.widget.pk is not None:  # an admin preview is not a viewer
             viewer_count.joined(self.widget.public_id)
         await self._join()
-        await self.send_snapshot()
+        if not await self.send_snapshot():
+            # No state to start from (Redis unreachable or saturated): the browser retries
+            # with backoff, rather than sitting on a socket that shows nothing.
+            await self.close(code=CLOSE_UNAVAILABLE)
 
     async def find_widget(self) -> Widget | None:
         """The widget this socket shows (None: unknown or switched off)."""
-        public_id = self.scope["url_route"]["kwargs"]["public_id"]
-        return await database_sync_to_async(Widget.objects.live)(public_id)
+        return await widget_cache.live_widget(self.scope["url_route"]["kwargs"]["public_id"])
 
     async def reconfigure(self, event: dict[str, Any]) -> None:
         """The admin saved this widget or its theme: follow the new settings, tell the browser."""
         assert self.widget is not None
+        widget_cache.forget(self.widget.public_id)
         changed = event["widget"]
         if not changed["enabled"] or not origin_allowed(self.scope, changed["origins"]):
             await self.close(code=CLOSE_OFFLINE)
@@ -157,7 +160,8 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         self.game_types = list(changed["gameTypes"])
         if not self.paused:
             await self._join()
-        await self.send(text_data=event["text"])
+        assert self.socket is not None
+        await self.socket.send_event({"text": event["text"]})
         if not self.paused:
             await self.send_snapshot()
 
@@ -207,9 +211,10 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             self.config_group = None
             await self._leave()
 
-    async def send_snapshot(self) -> None:
+    async def send_snapshot(self) -> bool:
+        """Send the widget's current state; False when the state store could not be read."""
         if self._stalled():
-            return  # a client asking for snapshots it does not read must not grow our buffers
+            return True  # a client asking for snapshots it does not read must not grow our buffers
         try:
             assert self.widget is not None
             snapshot = await read_snapshot(
@@ -217,9 +222,12 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             )
         except Exception as error:  # Redis away: keep the socket; the feed's next "live" resyncs
             log.warning("snapshot unavailable: %s", type(error).__name__)
-            return
-        await self.send(text_data=encode(snapshot))
+            return False
+        assert self.socket is not None
+        # Through the adapter: a viewer that gave up while the snapshot was read is skipped quietly.
+        await self.socket.send_event({"text": encode(snapshot)})
         metrics.MESSAGES_SENT.inc()
+        return True
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         size = len(text_data or "") + len(bytes_data or b"")

@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from autobahn.exception import Disconnected
+
 from feed import metrics
 
 log = logging.getLogger("widget.fastpath")
@@ -206,7 +208,12 @@ class WidgetSocket:
             if not self._send_now(prepared.payloadHybi):
                 self.protocol.sendPreparedMessage(prepared)
             return
-        await self._send({"type": "websocket.send", "text": event["text"]})
+        if not self.is_open():
+            return  # closing or closed: the viewer is gone, nothing to send
+        try:
+            await self._send({"type": "websocket.send", "text": event["text"]})
+        except Disconnected:
+            pass  # closed between the check and the send (a viewer leaving mid-batch)
 
     def _send_now(self, frame: bytes) -> bool:
         """Write a whole frame to an idle plain-TCP socket; False if Twisted must do it."""

@@ -21,6 +21,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from django.urls import reverse
 
+from widget import widget_cache
 from widget.models import Theme, Widget
 
 log = logging.getLogger("widget.live_config")
@@ -96,13 +97,17 @@ def announce_after_commit(events: list[dict[str, Any]]) -> None:
 
 
 def widget_saved(sender: type[Widget], instance: Widget, **kwargs: Any) -> None:
+    widget_cache.forget(instance.public_id)
     announce_after_commit([config_event(instance)])
 
 
 def widget_deleted(sender: type[Widget], instance: Widget, **kwargs: Any) -> None:
+    widget_cache.forget(instance.public_id)
     announce_after_commit([config_event(instance, enabled=False)])
 
 
 def theme_saved(sender: type[Theme], instance: Theme, **kwargs: Any) -> None:
     widgets = list(instance.widgets.select_related("theme"))
+    for widget in widgets:
+        widget_cache.forget(widget.public_id)
     announce_after_commit([config_event(widget) for widget in widgets])
