@@ -17,7 +17,6 @@ import argparse
 import json
 import multiprocessing
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from prometheus_client.parser import text_string_to_metric_families
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.fd import raise_limit  # noqa: E402
 from bench.loader import loader_main  # noqa: E402
 from tests.processes import Cluster, free_port  # noqa: E402
 
@@ -269,8 +269,7 @@ def main() -> None:
     parser.add_argument("--skip-reference", action="store_true")
     options = parser.parse_args()
 
-    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    hard = raise_limit()
     memory = psutil.virtual_memory().total / 2**30
     cores, python = psutil.cpu_count(), platform.python_version()
     print(f"machine: {platform.platform()}, {cores} cores, {memory:.0f} GiB, Python {python}")

@@ -13,7 +13,6 @@ connections accepted per second, and the spread of the reconnects.
 from __future__ import annotations
 
 import argparse
-import resource
 import signal
 import sys
 import tempfile
@@ -24,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.fanout import NodeLoader, percentile  # noqa: E402
+from bench.fd import raise_limit  # noqa: E402
 from tests.processes import Cluster  # noqa: E402
 
 
@@ -38,8 +38,7 @@ def main() -> None:
     parser.add_argument("--loaders", type=int, default=2, help="load-generator processes")
     parser.add_argument("--timeout", type=float, default=180.0, help="give up waiting for the reconnects after this")
     options = parser.parse_args()
-    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    raise_limit()
 
     logdir = Path(tempfile.mkdtemp(prefix="bench-restart-"))
     cluster = Cluster(logdir)

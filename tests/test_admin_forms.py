@@ -2,36 +2,21 @@
 
 import pytest
 
+from tests.admin_forms import theme_form_data, widget_form_data
 from widget.models import Theme, Widget
 
 pytestmark = pytest.mark.django_db
 
 
-def theme_form(**colours: str) -> dict:
-    return {
-        "name": "Partner",
-        "scheme": "light",
-        "background": "#ffffff",
-        "surface": "#f3f4f6",
-        "text": "#111827",
-        "accent": "#1d4ed8",
-        "positive": "#047857",
-        "negative": "#b91c1c",
-        "font_family": "system",
-        "corner_radius": 8,
-        **colours,
-    }
-
-
 def test_a_theme_under_4_5_to_1_is_saved_with_a_warning_naming_the_pair(admin_client):
-    response = admin_client.post("/admin/widget/theme/add/", theme_form(accent="#3b82f6"), follow=True)
+    response = admin_client.post("/admin/widget/theme/add/", theme_form_data(accent="#3b82f6"), follow=True)
     warnings = [str(message) for message in response.context["messages"] if message.level_tag == "warning"]
     assert len(warnings) == 1 and "Accent on background (#3b82f6 on #ffffff) is 3.7:1" in warnings[0]
     assert Theme.objects.filter(name="Partner").exists()
 
 
 def test_a_theme_under_3_to_1_is_refused_on_every_save_path(admin_client):
-    response = admin_client.post("/admin/widget/theme/add/", theme_form(text="#b3b3b3"))
+    response = admin_client.post("/admin/widget/theme/add/", theme_form_data(text="#b3b3b3"))
     assert response.status_code == 200
     errors = " ".join(response.context["adminform"].form.non_field_errors())
     assert "Text on background (#b3b3b3 on #ffffff) is 2.1:1 in the light palette" in errors
@@ -54,7 +39,7 @@ def test_a_dark_palette_is_checked_too_and_a_dark_theme_only_in_its_own_colours(
 
 
 def test_the_contrast_endpoint_gives_every_pair_in_both_palettes(admin_client):
-    query = theme_form(text="#b3b3b3") | {"dark_text": ""}
+    query = theme_form_data(text="#b3b3b3") | {"dark_text": ""}
     data = admin_client.get("/admin/widget/theme/contrast/", query).json()
     verdicts = {(check["mode"], check["label"]): check["verdict"] for check in data["checks"]}
     assert len(verdicts) == 12 and verdicts[("light", "Text on background")] == "refused"
@@ -62,34 +47,24 @@ def test_the_contrast_endpoint_gives_every_pair_in_both_palettes(admin_client):
     assert admin_client.get("/admin/widget/theme/contrast/", {"text": "red"}).json()["checks"] == []
 
 
-def widget_form(theme: Theme, game_types: list[str]) -> dict:
-    return {
-        "name": "W",
-        "enabled": "on",
-        "theme": theme.pk,
-        "language": "en",
-        "currency": "EUR",
-        "game_types": game_types,
-        "show_games": "on",
-        "show_results": "on",
-        "show_jackpots": "on",
-        "allowed_origins": "",
-    }
-
-
 def test_game_types_are_kept_in_the_order_ticked_and_must_be_offered(admin_client, theme, offered_names):
-    refused = admin_client.post("/admin/widget/widget/add/", widget_form(theme, ["5", "99", "1"]))
+    refused = admin_client.post("/admin/widget/widget/add/", widget_form_data(theme.pk, game_types=["5", "99", "1"]))
     errors = refused.context["adminform"].form.errors["game_types"][0]
     assert "does not offer game type 99" in errors
     assert "1 (Lucky Dice), 2 (Wheel of Fortune), 3 (Poker), 5 (Baccarat)" in errors
-    assert admin_client.post("/admin/widget/widget/add/", widget_form(theme, ["5", "3", "1"])).status_code == 302
+    assert (
+        admin_client.post(
+            "/admin/widget/widget/add/", widget_form_data(theme.pk, game_types=["5", "3", "1"])
+        ).status_code
+        == 302
+    )
     assert Widget.objects.get(name="W").game_type_list() == [5, 3, 1]
     page = admin_client.get("/admin/widget/widget/add/").content.decode()
     assert page.index("Lucky Dice") < page.index("Poker") and 'value="99"' not in page
 
 
 def test_without_the_feeds_offer_the_admin_says_why_nothing_can_be_ticked(admin_client, theme):
-    response = admin_client.post("/admin/widget/widget/add/", widget_form(theme, ["3"]))
+    response = admin_client.post("/admin/widget/widget/add/", widget_form_data(theme.pk, game_types=["3"]))
     assert (
         "has not reported which game types it offers yet" in response.context["adminform"].form.errors["game_types"][0]
     )

@@ -5,6 +5,8 @@ import logging
 import pytest
 from django.test import override_settings
 
+from tests.admin_forms import theme_form_data, widget_form_data
+
 pytestmark = pytest.mark.django_db
 
 HOSTILE = [
@@ -71,30 +73,10 @@ def admin(client, django_user_model):
 
 
 @pytest.mark.parametrize("value", HOSTILE)
-def test_admin_fields(admin, widget, value, caplog):
+def test_admin_fields(admin, widget, value, caplog, offered_names):
     caplog.set_level(logging.INFO)
-    theme = {
-        "name": "T",
-        "scheme": "light",
-        "background": "#ffffff",
-        "surface": "#f3f4f6",
-        "text": "#111827",
-        "accent": "#1d4ed8",
-        "positive": "#047857",
-        "negative": "#b91c1c",
-        "font_family": "system",
-        "corner_radius": "8",
-    }
-    form = {
-        "name": "W",
-        "enabled": "on",
-        "theme": str(widget.theme_id),
-        "language": "en",
-        "currency": "EUR",
-        "game_types": "3",
-        "show_games": "on",
-        "allowed_origins": "https://partner.example",
-    }
+    theme = theme_form_data(name="T")
+    form = widget_form_data(widget.theme_id, allowed_origins="https://partner.example")
     for url, valid, fields in [
         ("/admin/widget/theme/add/", theme, THEME_FIELDS),
         ("/admin/widget/widget/add/", form, WIDGET_FIELDS),

@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth.models import User
 
+from tests.admin_forms import theme_form_data
 from widget.models import Theme, Widget
 
 pytestmark = pytest.mark.django_db
@@ -91,18 +92,7 @@ def admin_client(client):
 
 def test_the_admin_form_shows_a_clear_message_for_a_bad_colour(client, theme):
     client = admin_client(client)
-    form = {
-        "name": "Neon",
-        "scheme": "light",
-        "background": "#ffffff",
-        "surface": "#eeeeee",
-        "text": "#000000",
-        "accent": "neon",
-        "positive": "#00ff00",
-        "negative": "#ff0000",
-        "font_family": "system",
-        "corner_radius": 8,
-    }
+    form = theme_form_data(name="Neon", accent="neon")
     response = client.post("/admin/widget/theme/add/", form)
     assert response.status_code == 200
     assert "Enter a colour as #rrggbb" in response.content.decode()

@@ -1,0 +1,37 @@
+"""Valid admin form data for themes and widgets, for tests that change one field at a time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def theme_form_data(**changes: Any) -> dict[str, Any]:
+    return {
+        "name": "Partner",
+        "scheme": "light",
+        "background": "#ffffff",
+        "surface": "#f3f4f6",
+        "text": "#111827",
+        "accent": "#1d4ed8",
+        "positive": "#047857",
+        "negative": "#b91c1c",
+        "font_family": "system",
+        "corner_radius": 8,
+        **changes,
+    }
+
+
+def widget_form_data(theme_id: int, **changes: Any) -> dict[str, Any]:
+    return {
+        "name": "W",
+        "enabled": "on",
+        "theme": theme_id,
+        "language": "en",
+        "currency": "EUR",
+        "game_types": ["3"],
+        "show_games": "on",
+        "show_results": "on",
+        "show_jackpots": "on",
+        "allowed_origins": "",
+        **changes,
+    }
