@@ -319,9 +319,14 @@ def main() -> None:
             ours = measure(urls, origins, viewers, options, False, pids, metrics_urls)
             lines.append(row("ours" if options.layer == "pubsub" else "ours, core layer", ours))
             print(lines[-1], flush=True)
+            if ours["hops"]:
+                hops = ", ".join(f"{hop} {p50:.1f}/{p99:.1f}" for hop, (p50, p99, _) in ours["hops"].items())
+                print(f"  hops p50/p99 ms: {hops}", flush=True)
             per_1000 = (ours["rss_idle"]["web"] - ours["rss_before"]["web"]) / (viewers / 1000)
             result = {"n": viewers, "ours": ours, "idle_mb_per_1000": per_1000}
-            if reference:
+            if reference and viewers + 1000 > hard:
+                print(f"  (reference skipped: {viewers:,} sockets in its one process exceed the fd limit {hard:,})")
+            elif reference:
                 ref = measure(
                     [ref_url],
                     {ref_url: "http://127.0.0.1"},
