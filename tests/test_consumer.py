@@ -149,6 +149,9 @@ async def test_messages_that_arrive_together_go_out_as_one_frame_shared_by_viewe
             self.frames: list[dict] = []
             self.busy = busy
 
+        def deliver_now(self, event: dict) -> bool | None:
+            return None  # always the async path here, which records the frame
+
         async def deliver(self, event: dict) -> bool:
             self.frames.append(event)
             await asyncio.sleep(self.busy)  # a slow first write keeps the sender busy

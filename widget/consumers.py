@@ -269,6 +269,19 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         self.allowance -= 1
         return True
 
+    def deliver_now(self, event: dict[str, Any]) -> bool | None:
+        """The fan-out's hot path, without a coroutine per viewer: True if written, False if
+        not for this viewer now, None when ``deliver`` must decide (Save-Data, a resync due,
+        or a socket that does not take direct writes)."""
+        if self.paused:
+            return False
+        socket = self.socket
+        if self.lite or self.behind or socket is None or socket.mode != "direct":
+            return None
+        if self._stalled():
+            return False
+        return socket.write_now(event)
+
     async def deliver(self, event: dict[str, Any]) -> bool:
         """A feed message from the local fan-out, already serialized; True if it was sent."""
         if self.paused:

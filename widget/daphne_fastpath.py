@@ -199,14 +199,21 @@ class WidgetSocket:
             return True
         return bool(self.protocol.state == self.protocol.STATE_OPEN)
 
+    def write_now(self, event: dict[str, Any]) -> bool:
+        """Direct path only: write the event's frame (built once per process) now; False if closed."""
+        if not self.is_open():
+            return False
+        prepared = event.get("prepared")
+        if prepared is None:
+            prepared = event["prepared"] = self.protocol.factory.prepareMessage(event["text"].encode())
+        if not self._send_now(prepared.payloadHybi):
+            self.protocol.sendPreparedMessage(prepared)
+        return True
+
     async def send_event(self, event: dict[str, Any]) -> None:
         """Send a fan-out event's text: the frame built once per process on the direct path."""
-        if self.mode == "direct" and self.is_open():
-            prepared = event.get("prepared")
-            if prepared is None:
-                prepared = event["prepared"] = self.protocol.factory.prepareMessage(event["text"].encode())
-            if not self._send_now(prepared.payloadHybi):
-                self.protocol.sendPreparedMessage(prepared)
+        if self.mode == "direct":
+            self.write_now(event)
             return
         if not self.is_open():
             return  # closing or closed: the viewer is gone, nothing to send

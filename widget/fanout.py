@@ -35,6 +35,8 @@ RESYNC_DEBOUNCE = 2.0  # seconds
 
 
 class Member(Protocol):
+    def deliver_now(self, event: dict[str, Any]) -> bool | None: ...
+
     async def deliver(self, event: dict[str, Any]) -> bool: ...
 
     async def resync(self) -> None: ...
@@ -136,7 +138,9 @@ class LocalFanout:
         first_write = None
         for member, frame in self._frames(batch):
             try:
-                sent += await member.deliver(frame)
+                # Most sockets are written synchronously; the rest take the async path.
+                done = member.deliver_now(frame)
+                sent += await member.deliver(frame) if done is None else done
             except Exception:
                 log.exception("delivering to a widget socket failed")
             if first_write is None:
