@@ -15,7 +15,8 @@ def _census(signum, frame):
     gc.collect()
     counts, sizes = Counter(), Counter()
     for obj in gc.get_objects():
-        name = type(obj).__module__ + "." + type(obj).__qualname__
+        kind = type(obj)
+        name = str(kind.__dict__.get("__module__", "builtins")) + "." + kind.__name__
         counts[name] += 1
         sizes[name] += sys.getsizeof(obj)
     sites = {}
