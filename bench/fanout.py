@@ -295,12 +295,17 @@ def main() -> None:
         # Two relay processes when one cannot hold N sockets under the fd limit (named in the row).
         relay_count = 1 if max(options.viewers) + 1000 <= hard else 2
         relays = []
-        ports = lambda port: [str(port), *game_types]  # noqa: E731
         if not options.skip_reference:
             for _ in range(relay_count):
                 ref_port = free_port()
                 relay = subprocess.Popen(
-                    [sys.executable, str(ROOT / "bench" / "reference_relay.py"), cluster.sandbox_url, *ports(ref_port)],
+                    [
+                        sys.executable,
+                        str(ROOT / "bench" / "reference_relay.py"),
+                        cluster.sandbox_url,
+                        str(ref_port),
+                        *game_types,
+                    ],
                     cwd=ROOT,
                     stdout=subprocess.PIPE,
                     text=True,
