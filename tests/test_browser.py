@@ -192,12 +192,18 @@ def test_an_origin_not_allowed_cannot_frame_the_widget(app, browser):
     assert not framed_by_foreign_page(browser, app["base"] + app["widget"])
 
 
+def live_phone_page(app, browser, device_scheme: str, query: str):
+    """The widget page on a phone-sized page in a light or dark device, live; CSP bypassed for axe."""
+    context = browser.new_context(color_scheme=device_scheme, bypass_csp=True, viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(app["base"] + app["widget"] + query)
+    page.locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
+    return context, page
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_no_accessibility_violations(app, browser, scheme):
-    context = browser.new_context(color_scheme=scheme, bypass_csp=True, viewport={"width": 360, "height": 740})
-    page = context.new_page()
-    page.goto(app["base"] + app["widget"] + "?scheme=auto")
-    page.locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
+    context, page = live_phone_page(app, browser, scheme, "?scheme=auto")
     violations = axe_violations(page)
     page.screenshot(path=str(ARTIFACTS / f"widget-{scheme}.png"), full_page=True)
     context.close()
@@ -475,10 +481,7 @@ def luminance(css_colour: str) -> float:
 
 @pytest.mark.parametrize("device", ["light", "dark"])
 def test_data_scheme_dark_renders_dark_with_every_theme_and_passes_axe(app, browser, device):
-    context = browser.new_context(color_scheme=device, bypass_csp=True, viewport={"width": 360, "height": 740})
-    page = context.new_page()
-    page.goto(app["base"] + app["widget"] + "?scheme=dark")
-    page.locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
+    context, page = live_phone_page(app, browser, device, "?scheme=dark")
     root = page.locator(".bw-root")
     assert luminance(root.evaluate("el => getComputedStyle(el).backgroundColor")) < 0.2
     assert luminance(root.evaluate("el => getComputedStyle(el).color")) > 0.8
@@ -610,10 +613,7 @@ def axe_violations(page) -> list[str]:
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_nothing_in_the_paused_state_nor_on_the_unknown_widget_page(app, browser, scheme):
-    context = browser.new_context(color_scheme=scheme, bypass_csp=True, viewport={"width": 360, "height": 740})
-    page = context.new_page()
-    page.goto(app["base"] + app["widget"] + "?scheme=auto")
-    page.locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
+    context, page = live_phone_page(app, browser, scheme, "?scheme=auto")
     requests.post(app["sandbox"] + "/_sandbox/control", json={"action": "pause", "seconds": 5}, timeout=5)
     try:
         page.locator('.bw-status[data-state="paused"]').wait_for(timeout=5000)
