@@ -21,8 +21,17 @@ from feed.widget_protocol import STATUS_GROUP, ms
 
 log = logging.getLogger("feed.worker")
 
+WORKER_SILENT_AFTER = 5.0  # seconds without a heartbeat in the health record: the worker is not running
 PAUSED_AFTER = 2.0  # seconds without data on a live connection before viewers see "paused"
 MALFORMED_FOR = 5.0  # seconds of only malformed pushes before /readyz says so
+
+
+def worker_silence(health: dict[str, Any], now: float) -> str:
+    """Why the health record says nothing current, in plain words; "" while the worker reports."""
+    if not health:
+        return "feed worker has not reported (is it running?)"
+    silent = now - float(health.get("heartbeat") or 0)
+    return f"feed worker has not reported for {silent:.0f} s (is it running?)" if silent > WORKER_SILENT_AFTER else ""
 
 
 @dataclass

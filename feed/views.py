@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from feed.ops_access import ops_only
+from feed.status import worker_silence
 from feed.store import get_store
 
 
@@ -52,14 +53,14 @@ async def readyz(request: HttpRequest) -> JsonResponse:
     last = health.get("lastMessageAt") or 0
     age = round(now - last, 3) if last else None
     body = {
-        "hubConnected": bool(health.get("connected")) and now - health.get("heartbeat", 0) < 5,
+        "hubConnected": bool(health.get("connected")) and not worker_silence(health, now),
         "secondsSinceLastMessage": age,
         "lastSid": health.get("lastSid"),
         "reconnects": health.get("reconnects", 0),
         "parseErrors": health.get("parseErrors", 0),
         "feedStatus": health.get("status", "unknown"),
         # Why the feed is not streaming, in plain words ("" while it is).
-        "reason": health.get("reason", "") if health else "feed worker has not reported (is it running?)",
+        "reason": health.get("reason", "") or worker_silence(health, now),
         "connectionMode": health.get("connectionMode", ""),
         "pushTargets": health.get("pushTargets", []),
         "unknownTargets": health.get("unknownTargets", {}),
@@ -67,9 +68,6 @@ async def readyz(request: HttpRequest) -> JsonResponse:
         "channelLayer": store_ok and await _channel_layer_ok(),
         "database": await sync_to_async(_database_ok)(),
     }
-    heartbeat_age = now - health.get("heartbeat", 0) if health else None
-    if not body["reason"] and heartbeat_age is not None and heartbeat_age > 5:
-        body["reason"] = f"feed worker has not reported for {heartbeat_age:.0f} s (is it running?)"
     stale = age is None or age > settings.FEED_READY_MAX_AGE_SECONDS
     body["ready"] = not stale and body["channelLayer"]
     return JsonResponse(body, status=200 if body["ready"] else 503)

@@ -19,7 +19,7 @@ from widget import admin_preview
 from widget.admin_status import viewers_now
 from widget.contrast import WARN_BELOW
 from widget.game_type_field import GameTypesField
-from widget.models import Theme, Widget
+from widget.models import COLOUR_VARIABLES, FONT_STACKS, MAX_RADIUS, Theme, Widget
 from widget.offered import offered_game_types
 
 COLOUR_FIELDS = ("background", "surface", "text", "accent", "positive", "negative")
@@ -75,6 +75,8 @@ class ThemeAdmin(admin.ModelAdmin):
         context |= preview_context(request)
         context["preview_query"] = f"theme={theme.pk}" if theme is not None and theme.pk else ""
         context["contrast_url"] = reverse("admin:widget_theme_contrast")
+        # What the preview script applies as the form changes: the stylesheet's own mapping.
+        context["theme_preview"] = {"variables": COLOUR_VARIABLES, "fonts": FONT_STACKS, "maxRadius": MAX_RADIUS}
         return super().render_change_form(request, context, *args, **kwargs)
 
 

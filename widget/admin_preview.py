@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.urls import reverse
 
-from widget.contrast import checks
+from widget.contrast import CHECKED_FIELDS, LIGHT_FIELDS, checks
 from widget.csp import widget_policy
 from widget.models import Theme, Widget
 from widget.offered import offered_game_types
@@ -82,23 +82,11 @@ def preview_theme(request: HttpRequest) -> HttpResponse:
     return theme_stylesheet(_theme(request.GET.get("theme")))
 
 
-COLOUR_NAMES = (
-    "background",
-    "surface",
-    "text",
-    "accent",
-    "dark_background",
-    "dark_surface",
-    "dark_text",
-    "dark_accent",
-)
-
-
 def contrast(request: HttpRequest) -> JsonResponse:
     """The contrast of every pair for the colours in the query (the theme form's current values)."""
-    values = {name: request.GET.get(name, "") for name in COLOUR_NAMES}
+    values = {name: request.GET.get(name, "") for name in CHECKED_FIELDS}
     bad = [name for name, value in values.items() if value and not is_colour(value)]
-    if bad or not all(values[name] for name in COLOUR_NAMES[:4]):
+    if bad or not all(values[name] for name in LIGHT_FIELDS.values()):
         return JsonResponse({"checks": [], "error": "Enter every colour as #rrggbb to see its contrast."})
     values["scheme"] = request.GET.get("scheme", "auto")
     return JsonResponse({"checks": [check.as_json() for check in checks(values)]})

@@ -7,10 +7,10 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 
+from feed.status import worker_silence
 from feed.store import get_store
 from widget import viewer_count
 
-WORKER_SILENT_AFTER = 5.0  # seconds without a heartbeat: the worker is not running (or stuck)
 COUNTS_FRESH_FOR = 1.0  # the widget list asks once per row; one Redis scan serves them all
 
 STATE_WORDS = {
@@ -34,9 +34,9 @@ def feed_overview(now: float | None = None) -> dict[str, Any]:
         health = async_to_sync(_read_health)()
     except Exception as error:
         return {"state": "unknown", "words": f"The state store is unreachable ({type(error).__name__})."}
+    silence = worker_silence(health, now)
     if not health:
-        return {"state": "unknown", "words": "The feed worker has not reported (is it running?)."}
-    silent = now - float(health.get("heartbeat") or 0)
+        return {"state": "unknown", "words": silence}
     last = float(health.get("lastMessageAt") or 0)
     state = str(health.get("status") or "unknown")
     overview = {
@@ -47,8 +47,8 @@ def feed_overview(now: float | None = None) -> dict[str, Any]:
         "reconnects_today": int(health.get("reconnectsToday") or 0),
         "worker_started": health.get("startedAt"),
     }
-    if silent > WORKER_SILENT_AFTER:
-        overview |= {"state": "unknown", "words": f"The feed worker has not reported for {silent:.0f} s."}
+    if silence:
+        overview |= {"state": "unknown", "words": silence}
     return overview
 
 

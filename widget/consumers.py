@@ -149,8 +149,9 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         """The admin saved this widget or its theme: follow the new settings, tell the browser."""
         assert self.widget is not None
         widget_cache.forget(self.widget.public_id)
-        changed = event["widget"]
-        if not changed["enabled"] or not origin_allowed(self.scope, changed["origins"]):
+        message = event["message"]
+        changed = message["config"]
+        if not message["enabled"] or not origin_allowed(self.scope, changed["partnerOrigins"]):
             await self.close(code=CLOSE_OFFLINE)
             return
         if not self.paused:

@@ -42,6 +42,10 @@ DARK_FIELDS = {
 }
 
 
+# Every theme field the checks read (the light palette's four, then the optional dark ones).
+CHECKED_FIELDS = (*LIGHT_FIELDS.values(), *DARK_FIELDS.values())
+
+
 def _channels(colour: str) -> tuple[int, int, int]:
     value = colour.lstrip("#")
     return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)

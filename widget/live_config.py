@@ -51,13 +51,12 @@ def theme_url(widget: Widget) -> str:
 
 
 def config_event(widget: Widget, enabled: bool | None = None) -> dict[str, Any]:
-    """The channel-layer message for one widget: the browser's text and the sockets' settings."""
-    enabled = widget.enabled if enabled is None else enabled
-    config = client_config(widget)
+    """The channel-layer message for one widget: the browser's text, and the same message as
+    data for the sockets (their new game types, currency and partner origins are in it)."""
     message = {
         "type": "config",
-        "enabled": enabled,
-        "config": config,
+        "enabled": widget.enabled if enabled is None else enabled,
+        "config": client_config(widget),
         "theme": theme_url(widget),
         "themeScheme": widget.theme.scheme,
     }
@@ -66,13 +65,7 @@ def config_event(widget: Widget, enabled: bool | None = None) -> dict[str, Any]:
         "group": config_group(widget.public_id),
         "kind": "config",
         "text": json.dumps(message, separators=(",", ":")),
-        "widget": {
-            "enabled": enabled,
-            "gameTypes": config["gameTypes"],
-            "showJackpots": widget.show_jackpots,
-            "currency": widget.currency,
-            "origins": widget.origin_list(),
-        },
+        "message": message,
     }
 
 

@@ -11,7 +11,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from widget.contrast import REFUSE_BELOW, Check, checks
+from widget.contrast import CHECKED_FIELDS, REFUSE_BELOW, Check, checks
 from widget.validators import (
     MAX_GAME_TYPES,
     is_colour,
@@ -32,6 +32,21 @@ FONT_STACKS = {
     "serif": 'Georgia, Cambria, "Times New Roman", serif',
     "rounded": '"SF Pro Rounded", "Nunito", "Varela Round", system-ui, sans-serif',
     "mono": 'ui-monospace, "SF Mono", Menlo, Consolas, "Liberation Mono", monospace',
+}
+
+# Which theme field becomes which custom property of widget.css (the admin preview sets
+# the same properties while the form is edited, from this map).
+COLOUR_VARIABLES = {
+    "background": "--widget-bg",
+    "surface": "--widget-surface",
+    "text": "--widget-text",
+    "accent": "--widget-accent",
+    "positive": "--widget-positive",
+    "negative": "--widget-negative",
+    "dark_background": "--widget-dark-bg",
+    "dark_surface": "--widget-dark-surface",
+    "dark_text": "--widget-dark-text",
+    "dark_accent": "--widget-dark-accent",
 }
 
 
@@ -77,8 +92,7 @@ class Theme(models.Model):
 
     def colour_values(self) -> dict[str, str]:
         """The colour fields and the scheme, as the contrast checks read them."""
-        names = ("scheme", "background", "surface", "text", "accent", "dark_background", "dark_surface")
-        return {name: str(getattr(self, name) or "") for name in (*names, "dark_text", "dark_accent")}
+        return {name: str(getattr(self, name) or "") for name in ("scheme", *CHECKED_FIELDS)}
 
     def contrast_checks(self) -> list[Check]:
         """Contrast of every pair the widget paints; empty while a colour is not valid yet."""
@@ -107,18 +121,7 @@ class Theme(models.Model):
         stored value that is not a colour (or a known font, or a radius in range) is left
         out here, so nothing but ``#rrggbb`` values ever reaches the stylesheet.
         """
-        colours = {
-            "--widget-bg": self.background,
-            "--widget-surface": self.surface,
-            "--widget-text": self.text,
-            "--widget-accent": self.accent,
-            "--widget-positive": self.positive,
-            "--widget-negative": self.negative,
-            "--widget-dark-bg": self.dark_background,
-            "--widget-dark-surface": self.dark_surface,
-            "--widget-dark-text": self.dark_text,
-            "--widget-dark-accent": self.dark_accent,
-        }
+        colours = {variable: getattr(self, field) for field, variable in COLOUR_VARIABLES.items()}
         variables = {name: value for name, value in colours.items() if isinstance(value, str) and is_colour(value)}
         variables["--widget-font"] = FONT_STACKS.get(str(self.font_family), FONT_STACKS["system"])
         radius = self.corner_radius

@@ -2,16 +2,9 @@
 // its width and colour-scheme switches, the contrast table, and ordering the game types.
 "use strict";
 (function () {
-  var fonts = {
-    system: 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
-    humanist: '"Segoe UI", "Trebuchet MS", "Lucida Grande", Ubuntu, sans-serif',
-    serif: 'Georgia, Cambria, "Times New Roman", serif',
-    rounded: '"SF Pro Rounded", "Nunito", "Varela Round", system-ui, sans-serif',
-    mono: 'ui-monospace, "SF Mono", Menlo, Consolas, "Liberation Mono", monospace'
-  };
-  var colours = { background: "--widget-bg", surface: "--widget-surface", text: "--widget-text", accent: "--widget-accent",
-    positive: "--widget-positive", negative: "--widget-negative", dark_background: "--widget-dark-bg",
-    dark_surface: "--widget-dark-surface", dark_text: "--widget-dark-text", dark_accent: "--widget-dark-accent" };
+  // The theme fields' custom properties, fonts and radius bound: rendered by the server
+  // from the same map the stylesheet is written from (theme form only).
+  var themePreview = { variables: {}, fonts: {}, maxRadius: 24 };
   var HEX = /^#[0-9a-fA-F]{6}$/;
 
   var aside, frame, themeForm, widgetForm;
@@ -31,16 +24,19 @@
   function applyTheme() {
     var root = previewRoot();
     if (!root || !themeForm) return;
-    Object.keys(colours).forEach(function (name) {
+    var variables = themePreview.variables;
+    Object.keys(variables).forEach(function (name) {
       var input = field(themeForm, name);
       if (!input) return;
-      if (HEX.test(input.value)) root.style.setProperty(colours[name], input.value);
-      else if (!input.value) root.style.removeProperty(colours[name]);
+      if (HEX.test(input.value)) root.style.setProperty(variables[name], input.value);
+      else if (!input.value) root.style.removeProperty(variables[name]);
     });
     var radius = field(themeForm, "corner_radius");
-    if (radius && /^\d+$/.test(radius.value)) root.style.setProperty("--widget-radius", Math.min(24, Number(radius.value)) + "px");
+    if (radius && /^\d+$/.test(radius.value)) {
+      root.style.setProperty("--widget-radius", Math.min(themePreview.maxRadius, Number(radius.value)) + "px");
+    }
     var font = field(themeForm, "font_family");
-    if (font && fonts[font.value]) root.style.setProperty("--widget-font", fonts[font.value]);
+    if (font && themePreview.fonts[font.value]) root.style.setProperty("--widget-font", themePreview.fonts[font.value]);
     var themeScheme = field(themeForm, "scheme");
     if (themeScheme) root.dataset.themeScheme = themeScheme.value;
   }
@@ -98,7 +94,7 @@
     clearTimeout(contrastTimer);
     contrastTimer = setTimeout(function () {
       var params = new URLSearchParams();
-      Object.keys(colours).forEach(function (name) {
+      Object.keys(themePreview.variables).forEach(function (name) {
         var input = field(themeForm, name);
         if (input) params.set(name, input.value);
       });
@@ -170,6 +166,8 @@
     if (!aside) return;
     frame = aside.querySelector(".bw-preview");
     themeForm = document.querySelector("#theme_form");
+    var data = document.getElementById("bw-theme-preview");
+    if (data) themePreview = JSON.parse(data.textContent);
     widgetForm = document.querySelector("#widget_form");
     var devices = Array.prototype.slice.call(aside.querySelectorAll(".bw-device"));
     devices.forEach(function (button) {
