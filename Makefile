@@ -11,14 +11,14 @@ help: ## Show this help
 
 # Both installs come from hashed locks of the whole tree (`make lock` writes them): the
 # runtime alone for `make run`, runtime plus test and lint tools for `make test`.
-$(VENV)/.runtime: requirements.lock
+$(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --require-hashes -r requirements.txt
 	touch $@
 
-$(VENV)/.installed: $(VENV)/.runtime requirements-test.lock
-	$(PY) -m pip install --quiet --require-hashes -r requirements-test.lock
+$(VENV)/.installed: $(VENV)/.runtime requirements-test.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements-test.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -57,14 +57,14 @@ format: $(VENV)/.installed ## Fix lint and formatting
 	$(VENV)/bin/ruff format .
 
 audit: $(VENV)/.installed ## Audit pinned dependencies for known vulnerabilities (fails on any)
-	$(PY) scripts/audit_dependencies.py requirements.lock
+	$(PY) scripts/audit_dependencies.py requirements.txt
 
 lock: $(VENV)/.installed ## Re-lock requirements*.in into hashed requirements*.lock (needs the package index)
 	$(PY) -m pip install --quiet pip-tools
 	$(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
-	  --no-emit-find-links -o requirements.lock requirements.in
+	  --no-emit-find-links -o requirements.txt requirements.in
 	$(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
-	  --no-emit-find-links -o requirements-test.lock requirements-test.in
+	  --no-emit-find-links -o requirements-test.txt requirements-test.in
 
 messages: $(VENV)/.installed ## Re-extract and compile translations (needs GNU gettext)
 	$(PY) manage.py makemessages -l ru -l es -l pt -l tr --ignore=.venv --ignore=node_modules

@@ -5,7 +5,7 @@ is "skipped"), which would read as a clean audit. This wrapper fails on any know
 vulnerability, and reports unaudited packages on one line; with --require-complete an
 incomplete audit fails too.
 
-    python scripts/audit_dependencies.py [--require-complete] [requirements.lock]
+    python scripts/audit_dependencies.py [--require-complete] [requirements.txt]
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def describe(vulnerability: dict) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("requirements", nargs="?", default="requirements.lock")
+    parser.add_argument("requirements", nargs="?", default="requirements.txt")
     parser.add_argument("--require-complete", action="store_true", help="fail if any package could not be audited")
     options = parser.parse_args()
     run = subprocess.run(
