@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_GET
 
 from feed.snapshot import read_snapshot
 from feed.store import MemoryStore, get_store
+from widget import widget_cache
 from widget.csp import widget_policy
 from widget.labels import widget_labels
 from widget.live_config import client_config, theme_url
@@ -74,7 +74,8 @@ def _choice(request: HttpRequest, name: str, allowed: tuple[str, ...] | list[str
 @xframe_options_exempt  # framing is governed by the per-widget CSP frame-ancestors instead
 async def widget_page(request: HttpRequest, public_id: str) -> HttpResponse:
     try:
-        widget = await database_sync_to_async(Widget.objects.live)(public_id)
+        # From the per-process widget cache: a burst of page views costs one query per widget.
+        widget = await widget_cache.live_widget(public_id)
     except DatabaseError:
         log.warning("widget page: database unavailable")
         return _unavailable(request)
@@ -152,7 +153,10 @@ def _games_for_template(widget: Widget, snapshot: dict, labels: dict) -> list[di
 @require_GET
 async def theme_css(request: HttpRequest, public_id: str) -> HttpResponse:
     """The widget's theme as CSS custom properties (external, so CSP needs no inline style)."""
-    widget = await database_sync_to_async(Widget.objects.live)(public_id)
+    try:
+        widget = await widget_cache.live_widget(public_id)
+    except DatabaseError:
+        return _unavailable(request)
     if widget is None:
         raise Http404("No such widget")
     return theme_stylesheet(widget.theme)
