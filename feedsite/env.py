@@ -120,8 +120,17 @@ class Env:
         return origins
 
 
-def database_config(url: str, base_dir: str) -> dict[str, Any]:
-    """Django DATABASES['default'] for ``url``; SQLite in the project when empty."""
+def database_config(url: str, base_dir: str, pool_size: int = 8, pool_timeout: float = 10.0) -> dict[str, Any]:
+    """Django DATABASES['default'] for ``url``; SQLite in the project when empty.
+
+    PostgreSQL goes through Django's connection pool, ``pool_size`` connections per
+    process at most. Persistent connections (``CONN_MAX_AGE > 0``) are kept per thread,
+    and under ASGI every request runs its database work in a thread of its own, so each
+    thread that dies strands an open connection until garbage collection: a burst of
+    requests then exhausts the server's ``max_connections`` for every client. With the
+    pool a connection goes back to it when Django closes it at the end of each request,
+    and a request that finds all ``pool_size`` busy waits up to ``pool_timeout`` seconds.
+    """
     import dj_database_url
 
     if url == "":
@@ -130,12 +139,18 @@ def database_config(url: str, base_dir: str) -> dict[str, Any]:
     if scheme not in ("postgres", "postgresql", "pgsql", "sqlite"):
         raise ConfigError(f"DATABASE_URL={url!r} must start with postgres:// or sqlite://")
     try:
-        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
     except ValueError as error:
         raise ConfigError(f"DATABASE_URL={url!r} is malformed: {error}") from None
     if scheme != "sqlite" and not config.get("NAME"):
         raise ConfigError(f"DATABASE_URL={url!r} names no database; use postgres://user@host:5432/dbname")
-    return dict(config)
+    if scheme != "sqlite":
+        options: dict[str, Any] = dict(config.get("OPTIONS") or {})
+        options.setdefault("application_name", "betcore-widget")
+        # One connection kept warm; idle ones beyond it are closed after five minutes.
+        options["pool"] = {"min_size": 1, "max_size": pool_size, "timeout": pool_timeout, "max_idle": 300}
+        config["OPTIONS"] = options
+    return config
 
 
 def channel_layer_config(redis_url: str) -> dict:

@@ -42,6 +42,9 @@ elif len(set(SECRET_KEY)) < 10:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 
+# Peers whose X-Forwarded-For is believed (nginx on this machine by default); any other
+# peer's header is ignored and its own address is the client's (feedsite/client_address.py).
+TRUSTED_PROXIES = env.networks("TRUSTED_PROXIES", ["127.0.0.1/32", "::1/128"])
 # Open widget sockets one client address may hold in one web process (nginx limits across processes).
 WIDGET_SOCKETS_PER_CLIENT = env.int("WIDGET_SOCKETS_PER_CLIENT", 20, minimum=1)
 # daphne: seconds an HTTP request may take, and WebSocket keep-alive pings (interval, then timeout).
@@ -106,7 +109,12 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": database_config(env.str("DATABASE_URL"), str(BASE_DIR))}
+# PostgreSQL connections per process (Django's pool), and how long a request waits for one.
+DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", 8, minimum=1)
+DATABASE_POOL_TIMEOUT = env.float("DATABASE_POOL_TIMEOUT", 10.0, minimum=0.1)
+DATABASES = {
+    "default": database_config(env.str("DATABASE_URL"), str(BASE_DIR), DATABASE_POOL_SIZE, DATABASE_POOL_TIMEOUT)
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL")
@@ -121,7 +129,22 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Languages the widget's own words are translated into; feed labels come from BETCORE.
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("ru", "Русский"), ("es", "Español"), ("pt", "Português"), ("tr", "Türkçe")]
+LANGUAGES = [
+    ("en", "English"),
+    ("ru", "Русский"),
+    ("es", "Español"),
+    ("pt", "Português"),
+    ("tr", "Türkçe"),
+    ("uk", "Українська"),
+    ("kk", "Қазақ тілі"),
+    ("uz", "Oʻzbekcha"),
+    ("az", "Azərbaycanca"),
+    ("ka", "ქართული"),
+    ("hy", "Հայերեն"),
+    ("ar", "العربية"),
+    ("fa", "فارسی"),
+    ("hi", "हिन्दी"),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"

@@ -114,12 +114,18 @@ class Cluster:
     """Sandbox + database + Redis + any number of workers and web processes."""
 
     def __init__(
-        self, logdir: Path, database: str = "postgres", speed: float = 4.0, env: dict[str, str] | None = None
+        self,
+        logdir: Path,
+        database: str = "postgres",
+        speed: float = 4.0,
+        env: dict[str, str] | None = None,
+        redis_url: str = REDIS_URL,
     ) -> None:
         self.logdir = logdir
         self.extra_env = env or {}
         self.procs: list[Proc] = []
-        self.redis = redis.Redis.from_url(REDIS_URL)
+        self.redis_url = redis_url
+        self.redis = redis.Redis.from_url(redis_url)
         self.redis.flushdb()
         if database == "postgres":
             self.db_name = f"feed_test_{uuid.uuid4().hex[:8]}"
@@ -172,7 +178,7 @@ class Cluster:
             **base,
             "SECRET_KEY": "scale-out-test-secret-key-0123456789abcdef",
             "DEBUG": "0",
-            "REDIS_URL": REDIS_URL,
+            "REDIS_URL": self.redis_url,
             "DATABASE_URL": self.database_url,
             "BETCORE_API_URL": f"http://127.0.0.1:{self.sandbox_port}/partnersmediator-service/api/v2",
             "BETCORE_HUB_URL": f"http://127.0.0.1:{self.sandbox_port}/signalrhub-livefeed-service/hubs",
@@ -202,13 +208,15 @@ class Cluster:
         return self.start(name, [sys.executable, "manage.py", "feedworker"])
 
     def web(self, name: str, port: int | None = None, tls: tuple[Path, Path] | None = None) -> tuple[Proc, int]:
-        """A daphne process on ``port``; with ``tls`` (certificate, key) daphne serves TLS itself."""
+        """A web process (daphne) on ``port``; with ``tls`` (certificate, key) daphne serves TLS itself."""
         port = port or free_port()
         if tls is None:
             listen = ["-b", "127.0.0.1", "-p", str(port)]
         else:
             listen = ["-e", f"ssl:{port}:interface=127.0.0.1:privateKey={tls[1]}:certKey={tls[0]}"]
-        proc = self.start(name, [sys.executable, "-m", "daphne", "-v", "0", *listen, "feedsite.asgi:application"])
+        proc = self.start(
+            name, [sys.executable, "-m", "feedsite.webserver", "-v", "0", *listen, "feedsite.asgi:application"]
+        )
         scheme = "https" if tls else "http"
         if wait_until_answers(f"{scheme}://127.0.0.1:{port}/livez"):
             return proc, port
@@ -217,7 +225,32 @@ class Cluster:
     def close(self) -> None:
         for proc in reversed(self.procs):
             proc.stop()
-        self.redis.flushdb()
+        try:
+            self.redis.flushdb()
+        except redis.ConnectionError:
+            pass  # a test's own Redis, already stopped
         if self.db_name:
             with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
+
+
+class OwnRedis:
+    """A Redis server of the test's own on a free port, for tests that stop or restart it."""
+
+    def __init__(self, logdir: Path) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.logdir = logdir
+        self.proc: Proc | None = None
+        self.start()
+
+    def start(self) -> None:
+        args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.proc = Proc(f"redis-{self.port}", args, dict(os.environ), self.logdir)
+        self.proc.wait_for_output("Ready to accept connections")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.log.close()
+            self.proc = None

@@ -10,8 +10,8 @@ import pytest
 from websockets.asyncio.client import connect
 
 from tests.frames import messages_in
+from tests.live import insecure_tls, scrape, wait_live
 from tests.processes import Cluster, self_signed_certificate
-from tests.test_faults import insecure_tls, scrape, wait_live
 from widget.daphne_fastpath import self_test
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]

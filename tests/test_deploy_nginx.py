@@ -19,8 +19,8 @@ import requests
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
+from tests.live import insecure_tls, wait_live
 from tests.processes import ROOT, Cluster, free_port, self_signed_certificate, wait_until_answers
-from tests.test_faults import insecure_tls, wait_live
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
 
@@ -32,7 +32,7 @@ def procfile_command(name: str, port: int) -> list[str]:
     line = next(line for line in (ROOT / "deploy" / "Procfile").read_text().splitlines() if line.startswith(name + ":"))
     args = shlex.split(line.split(":", 1)[1])
     args[args.index("-p") + 1] = str(port)
-    return [sys.executable, "-m", *args] if args[0] == "daphne" else args
+    return [sys.executable, *args[1:]] if args[0] == "python" else args
 
 
 @pytest.fixture
@@ -140,19 +140,21 @@ class SourceAddressAdapter(requests.adapters.HTTPAdapter):
         return super().init_poolmanager(*args, **kwargs)
 
 
-def test_procfile_and_units_start_the_real_programs():
+def test_procfile_and_units_name_the_web_server_with_options_it_accepts():
     procfile = (ROOT / "deploy" / "Procfile").read_text()
     assert re.search(r"^release: python manage.py migrate --noinput && python manage.py collectstatic", procfile, re.M)
-    for unit in ("betcore-web@.service", "betcore-worker@.service", "betcore-release.service"):
-        text = (ROOT / "deploy" / "systemd" / unit).read_text()
-        exec_lines = re.findall(r"^ExecStart=(\S+)\s+(.*)$", text, re.M)
-        assert exec_lines, unit
-        for program, arguments in exec_lines:
-            if program.endswith("daphne"):
-                assert "--http-timeout" in arguments and "--proxy-headers" in arguments
-            else:
-                assert arguments.split()[0] == "manage.py"
-    # The daphne options in the Procfile are ones daphne accepts.
-    help_text = subprocess.run([sys.executable, "-m", "daphne", "--help"], capture_output=True, text=True).stdout
-    for option in ("--proxy-headers", "--http-timeout", "--ping-interval", "--ping-timeout"):
-        assert option in help_text and option in procfile
+    web_lines = re.findall(r"^web\d: (.*)$", procfile, re.M)
+    unit = (ROOT / "deploy" / "systemd" / "betcore-web@.service").read_text()
+    web_lines += re.findall(r"^ExecStart=(.*)$", unit, re.M)
+    assert len(web_lines) == 3
+    # The web server's own option parser accepts every option the shipped lines use.
+    help_text = subprocess.run(
+        [sys.executable, "-m", "feedsite.webserver", "--help"], cwd=ROOT, capture_output=True, text=True
+    ).stdout
+    for line in web_lines:
+        args = shlex.split(line)
+        assert args[1:3] == ["-m", "feedsite.webserver"], line
+        assert "--proxy-headers" not in args, "client addresses come from TRUSTED_PROXIES only"
+        assert args[args.index("-b") + 1] == "127.0.0.1", "only the proxy on this machine reaches daphne"
+        for option in (arg for arg in args if arg.startswith("--")):
+            assert option in help_text, option

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import os
 import signal
-import socket
-import ssl
-import subprocess
 import sys
 import time
 from types import SimpleNamespace
@@ -17,23 +13,17 @@ from types import SimpleNamespace
 import psutil
 import psycopg
 import pytest
-import redis as redis_sync
 import requests
-from prometheus_client.parser import text_string_to_metric_families
 from websockets.asyncio.client import connect
 
 from betcore.sandbox import Sandbox
 from betcore.sandbox.server import DEFAULT_API_BASE, DEFAULT_HUB_PATH
 from tests.frames import messages_in
-from tests.processes import POSTGRES_ADMIN, Cluster, Proc, free_port, self_signed_certificate
+from tests.live import StalledViewer, kernel_send_queues, read_until, scrape, wait_live
+from tests.processes import POSTGRES_ADMIN, Cluster, OwnRedis, Proc, free_port, self_signed_certificate
 from tests.running_worker import RunningWorker
 
 pytestmark = pytest.mark.slow
-
-REDIS_START = [
-    "redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379", "--save", "",
-    "--appendonly", "no", "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log",
-]  # fmt: skip
 
 
 async def test_the_hub_refusing_for_20_s_shows_reconnecting_keeps_data_and_recovers():
@@ -106,41 +96,36 @@ def cluster(tmp_path):
     running.close()
 
 
-async def read_until(socket, predicate, timeout: float) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        frame = await asyncio.wait_for(socket.recv(), max(0.01, deadline - time.monotonic()))
-        for message in messages_in(frame):
-            if predicate(message):
-                return message
-
-
-async def wait_live(cluster: Cluster) -> None:
-    for _ in range(100):
-        if b"live" in (cluster.redis.get("betcore-feed:status") or b""):
-            return
-        await asyncio.sleep(0.2)
-    raise TimeoutError("feed never went live")
+@pytest.fixture
+def own_redis(tmp_path):
+    server = OwnRedis(tmp_path)
+    yield server
+    server.stop()
 
 
 @pytest.mark.services
-async def test_a_redis_restart_is_survived_by_worker_web_and_viewers(cluster):
+async def test_a_redis_restart_is_survived_by_worker_web_and_viewers(tmp_path, own_redis):
+    cluster = Cluster(tmp_path, redis_url=own_redis.url)
+    try:
+        await redis_restart_is_survived(cluster, own_redis)
+    finally:
+        cluster.close()
+
+
+async def redis_restart_is_survived(cluster: Cluster, own_redis: OwnRedis) -> None:
     cluster.worker("worker")
     _, port = cluster.web("web")
     await wait_live(cluster)
     async with connect(f"ws://127.0.0.1:{port}/ws/w/{cluster.widget_id}/", origin=f"http://127.0.0.1:{port}") as socket:
         assert json.loads(await socket.recv())["type"] == "snapshot"
         await read_until(socket, lambda m: m["type"] == "game", 15)
-        try:
-            redis_sync.Redis(port=6379).shutdown(nosave=True)
-        except redis_sync.ConnectionError:
-            pass  # the server closes the connection as it goes
+        own_redis.stop()
         await asyncio.sleep(1)
         # A viewer arriving meanwhile still gets the frame, marked "reconnecting".
         page = await asyncio.to_thread(requests.get, f"http://127.0.0.1:{port}/w/{cluster.widget_id}/", timeout=10)
         assert page.status_code == 200 and 'data-state="reconnecting"' in page.text
         await asyncio.sleep(1)
-        subprocess.run(REDIS_START, check=True)
+        own_redis.start()
         # Whatever was published while the web process resubscribed is lost; the gap in the
         # worker's sequence (or its new epoch after it takes the lock again) brings a snapshot
         # without the viewer asking, then the changes flow again.
@@ -230,81 +215,6 @@ def test_viewers_of_a_restarted_web_process_come_back_spread_out_within_10_s(clu
         for page in pages:
             page.locator('.bw-status[data-state="live"]').wait_for(timeout=10000)
         browser.close()
-
-
-class StalledViewer:
-    """A widget socket from a phone that stopped reading: tiny receive buffer, never reads."""
-
-    def __init__(self, port: int, widget_id: str, tls: bool = False) -> None:
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        self.sock.connect(("127.0.0.1", port))
-        if tls:
-            self.sock = insecure_tls().wrap_socket(self.sock, server_hostname="127.0.0.1")
-        key = base64.b64encode(os.urandom(16)).decode()
-        self.sock.sendall(
-            f"GET /ws/w/{widget_id}/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-            f"Origin: {'https' if tls else 'http'}://127.0.0.1:{port}\r\n\r\n".encode()
-        )
-        head = b""
-        while b"\r\n\r\n" not in head:
-            head += self.sock.recv(1)  # byte by byte: leave the frames after it unread
-        assert head.startswith(b"HTTP/1.1 101"), head
-        self.buffer = b""
-
-    def send_text(self, text: str) -> None:
-        payload, mask = text.encode(), os.urandom(4)
-        masked = bytes(byte ^ mask[i % 4] for i, byte in enumerate(payload))
-        self.sock.sendall(bytes([0x81, 0x80 | len(payload)]) + mask + masked)
-
-    def read_messages(self, seconds: float) -> list[dict]:
-        """Read for a while and decode every whole server frame (unmasked text frames)."""
-        self.sock.settimeout(0.2)
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            try:
-                self.buffer += self.sock.recv(1 << 16)
-            except (TimeoutError, ssl.SSLWantReadError):
-                pass
-        messages = []
-        while len(self.buffer) >= 2:
-            length, start = self.buffer[1] & 0x7F, 2
-            if length == 126:
-                length, start = int.from_bytes(self.buffer[2:4]), 4
-            elif length == 127:
-                length, start = int.from_bytes(self.buffer[2:10]), 10
-            if len(self.buffer) < start + length:
-                break
-            assert self.buffer[0] == 0x81, "only whole text frames, in order"
-            messages.extend(messages_in(self.buffer[start : start + length]))
-            self.buffer = self.buffer[start + length :]
-        return messages
-
-
-def insecure_tls() -> ssl.SSLContext:
-    """A client TLS context that accepts the test's self-signed certificate."""
-    context = ssl.create_default_context()
-    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
-    return context
-
-
-def scrape(port: int, tls: bool = False) -> dict[str, float]:
-    """Unlabelled samples of the web process's /metrics, plus labelled ones as name{label=value}."""
-    scheme = "https" if tls else "http"
-    text = requests.get(f"{scheme}://127.0.0.1:{port}/metrics", timeout=5, verify=False).text
-    figures = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            labels = ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()))
-            figures[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
-    return figures
-
-
-def kernel_send_queues(port: int) -> list[int]:
-    """Bytes the kernel holds for each established connection of the web process (ss's Send-Q)."""
-    out = subprocess.run(["ss", "-tnH", "state", "established", f"( sport = :{port} )"], capture_output=True, text=True)
-    return [int(line.split()[1]) for line in out.stdout.splitlines() if line.strip()]
 
 
 @pytest.mark.services

@@ -24,6 +24,14 @@ def test_a_postgres_url_selects_postgresql(tmp_path):
     assert (config["HOST"], config["PORT"], config["NAME"], config["USER"]) == ("127.0.0.1", 5432, "feed", "postgres")
 
 
+def test_postgresql_goes_through_a_bounded_pool_without_persistent_connections(tmp_path):
+    config = database_config("postgres://postgres@127.0.0.1:5432/feed", str(tmp_path), pool_size=5, pool_timeout=3)
+    assert config["CONN_MAX_AGE"] == 0  # per-thread persistent connections strand under ASGI
+    assert config["OPTIONS"]["pool"]["max_size"] == 5
+    assert config["OPTIONS"]["pool"]["timeout"] == 3
+    assert config["OPTIONS"]["application_name"] == "betcore-widget"
+
+
 def test_a_redis_url_selects_the_redis_pubsub_layer():
     config = channel_layer_config("redis://127.0.0.1:6379/2")
     assert config["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"

@@ -118,7 +118,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             await self.close()  # before accepting: the handshake fails with 403
             return
         await self.accept()
-        self.socket = WidgetSocket.attach(self.base_send)
+        self.socket = WidgetSocket.attach(self.scope, self.base_send)
         self.socket.limit_kernel_buffer(KERNEL_SEND_BUFFER)
         # Ping frames draw on the same allowance as the client's messages.
         self.socket.limit_pings(self._allowed, self._pinged_too_often)

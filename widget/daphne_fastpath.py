@@ -2,8 +2,9 @@
 
 Daphne gives ASGI apps neither flow control (a phone that stops reading makes the
 server buffer without limit) nor a cheap broadcast (every send frames the message
-again). Its send callable is ``partial(server.handle_reply, protocol)``, so the
-autobahn protocol, and the Twisted transport under it, can be found from it.
+again). The web process (feedsite/webserver.py) hands each WebSocket's autobahn
+protocol to the application in ``scope["extensions"]``, so the protocol, and the
+Twisted transport under it, are found from the scope, whatever wraps ``send``.
 
 Twisted's ``transport.write`` never writes at once: it buffers, registers the socket
 for writability and sends on a later loop turn (three epoll calls and as many Python
@@ -14,9 +15,10 @@ kernel did not take. That is only correct on a plain TCP transport: under TLS th
 bytes must go through the TLS layer. So ``WidgetSocket.attach`` decides once per
 connection, from public facts where there are any (the transport's exact class, its
 TLS flag, the negotiated compression), and every private attribute it will read is
-checked at start-up against the installed versions (``self_test``). Anything else
+checked once per process, on its first socket, against the installed versions (``self_test``). Anything else
 takes the **fallback** path: daphne's public ASGI send. Which path each socket takes
-is counted (``feed_widget_fastpath{mode}``) and logged once per reason.
+is counted (``feed_widget_fastpath{mode}``) and logged once per reason; a socket whose
+connection the server did not hand over is counted as ``unprotected`` and logged at ERROR once.
 
 Flow control (``backlog``) reads the bytes Twisted holds for the socket; under TLS it
 reads the TCP transport beneath the TLS layer, so a stalled reader is held to the cap
@@ -36,6 +38,7 @@ from typing import Any
 from autobahn.exception import Disconnected
 
 from feed import metrics
+from feedsite.webserver import connection_protocol
 
 log = logging.getLogger("widget.fastpath")
 
@@ -70,14 +73,11 @@ def self_test() -> SelfTest:
         if not versions[package].startswith(tuple(f"{k}." for k in known)):
             return SelfTest(False, f"{package} {versions[package]} is not a version the direct path knows", shown)
     from autobahn.twisted.websocket import WebSocketServerProtocol
-    from daphne.server import Server
     from twisted.internet import tcp
 
     missing = [f"tcp.Server.{a}" for a in TRANSPORT_ATTRIBUTES if not hasattr(tcp.Server, a)]
     protocol_missing = ("sendPreparedMessage", "STATE_OPEN")
     missing += [f"WebSocketServerProtocol.{a}" for a in protocol_missing if not hasattr(WebSocketServerProtocol, a)]
-    if not hasattr(Server, "handle_reply"):
-        missing.append("daphne.server.Server.handle_reply")
     if missing:
         return SelfTest(False, f"missing {', '.join(missing)}", shown)
     return SelfTest(True, "", shown)
@@ -92,11 +92,17 @@ def _announce(mode: str, reason: str) -> None:
         log.info("widget sockets: %s writes (%s; %s)", mode, reason, self_test().versions or "not under daphne")
 
 
-def _daphne_protocol(send: Callable[..., Any]) -> Any:
-    """The autobahn protocol behind daphne's ``partial(server.handle_reply, protocol)``, or None."""
-    if not isinstance(send, functools.partial) or getattr(send.func, "__name__", "") != "handle_reply":
-        return None
-    return send.args[0] if send.args else None
+UNPROTECTED = (
+    "widget sockets without flow control or ping limits: the server did not hand over the "
+    "connection (start web processes with `python -m feedsite.webserver`, as deploy/ does)"
+)
+
+
+def _announce_unprotected() -> None:
+    """Once per process, loudly: a socket whose protections cannot be applied."""
+    if ("unprotected", "") not in _logged:
+        _logged.add(("unprotected", ""))
+        log.error(UNPROTECTED)
 
 
 def _tcp_transport(transport: Any) -> Any:
@@ -119,15 +125,20 @@ class WidgetSocket:
         self.mode, self.reason = mode, reason
         self._tcp = _tcp_transport(protocol.transport) if protocol is not None else None
         self._counted = False
+        self._metric_mode = mode
 
     @classmethod
-    def attach(cls, send: Send) -> WidgetSocket:
-        """Decide, once, how this accepted connection is written to."""
-        protocol = _daphne_protocol(send)
+    def attach(cls, scope: dict[str, Any], send: Send) -> WidgetSocket:
+        """Decide, once, how this accepted connection is written to (``send`` may be wrapped)."""
+        protocol = connection_protocol(scope)
         mode, reason = cls._decide(protocol)
         socket_ = cls(send, protocol, mode, reason)
-        if protocol is not None:
+        if protocol is None:
+            mode = "unprotected"  # counted apart: an operator alert, not a slower path
+            _announce_unprotected()
+        else:
             _announce(mode, reason)
+        socket_._metric_mode = mode
         metrics.FASTPATH.labels(mode).inc()
         socket_._counted = True
         return socket_
@@ -137,7 +148,7 @@ class WidgetSocket:
         from twisted.internet import tcp
 
         if protocol is None:
-            return "fallback", "not served by daphne"
+            return "fallback", "no connection from the server"
         test = self_test()
         if not test.ok:
             return "fallback", test.reason
@@ -174,9 +185,20 @@ class WidgetSocket:
         protocol.onPing = limited
 
     def detach(self) -> None:
+        """The connection closed: uncount it and drop every reference between us and it.
+
+        The ping limit's closure (on the protocol) refers to the consumer, which refers to
+        this object, which refers to the protocol: a reference cycle per closed socket that
+        only a full garbage collection would free. Broken here, reference counting frees
+        the lot as soon as daphne lets go of the connection.
+        """
         if self._counted:
-            metrics.FASTPATH.labels(self.mode).dec()
+            metrics.FASTPATH.labels(self._metric_mode).dec()
             self._counted = False
+        protocol = self.protocol
+        if protocol is not None and "onPing" in vars(protocol):
+            del protocol.onPing  # back to the class's own handler
+        self.protocol = self._tcp = None
 
     def limit_kernel_buffer(self, size: int) -> None:
         """Cap the kernel's send buffer (Linux autotunes it up to 4 MB for a peer that stops reading)."""

@@ -54,10 +54,10 @@ class Command(BaseCommand):
         return "local BETCORE sandbox" if settings.BETCORE_USE_SANDBOX else f"BETCORE at {upstream.api_url}"
 
     def run_daphne(self, host: str, port: int, upstream: Upstream | None) -> None:
-        from daphne.server import Server
         from twisted.internet import reactor
 
         from feedsite.asgi import application
+        from feedsite.webserver import ConnectionServer
 
         stop = asyncio.Event()
         tasks: list[asyncio.Task] = []
@@ -67,7 +67,7 @@ class Command(BaseCommand):
                 tasks.append(asyncio.get_event_loop().create_task(run_worker_until(upstream, stop)))
 
             reactor.callWhenRunning(start_worker)
-        server = Server(
+        server = ConnectionServer(
             application=application,
             endpoints=[f"tcp:port={port}:interface={host}"],
             # A client that sends its request slowly (or never) is closed, not kept forever.
