@@ -67,7 +67,8 @@ lock: $(VENV)/.installed ## Re-lock requirements*.in into hashed requirements*.l
 	  --no-emit-find-links -o requirements-test.txt requirements-test.in
 
 messages: $(VENV)/.installed ## Re-extract and compile translations (needs GNU gettext)
-	$(PY) manage.py makemessages -l ru -l es -l pt -l tr --ignore=.venv --ignore=node_modules
+	$(PY) manage.py makemessages --no-location --no-wrap --ignore=.venv --ignore=node_modules \
+	  -l ru -l es -l pt -l tr -l uk -l kk -l uz -l az -l ka -l hy -l ar -l fa -l hi
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean: ## Remove the virtual environment and local state
