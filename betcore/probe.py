@@ -2,7 +2,8 @@
 
 ``Probe.run()`` authenticates, reads the REST endpoints, tries each way of reaching the
 hub (negotiate or direct, token in the query or the header), then records the feed for
-the rest of the time in the first mode that streamed. Everything that crosses the wire
+``seconds`` in the first mode that streamed. The window starts after the trials, so a
+short probe still records a main phase a replay can serve. Everything that crosses the wire
 is written as JSON lines, with credentials and tokens redacted; ``betcore.probe_report``
 says what a recording means.
 """
@@ -29,6 +30,7 @@ REDACTED = "<redacted>"
 SECRET_KEYS = {"token", "accesstoken", "access_token", "secret", "refreshtoken", "authorization", "password"}
 JWT = re.compile(r"^eyJ[\w-]*\.[\w-]*\.[\w-]*$")
 TRIALS = (("always", "query"), ("always", "header"), ("never", "query"), ("never", "header"))
+FETCH_WAIT = 15.0  # seconds the main phase waits at its end for /games/info calls still running
 
 
 def redact(value: Any, secrets: Iterable[str] = ()) -> Any:
@@ -103,7 +105,6 @@ class Probe:
         rest = BetcoreRest(self.api_url, self.partner_id, self.secret, retries=0)
         rest.session.hooks["response"].append(recorder.http)
         recorder.write("meta", version=FORMAT_VERSION, api=self.api_url, hub=self.hub_url, partner=self.partner_id)
-        deadline = time.monotonic() + self.seconds
         try:
             recorder.secrets.append(rest.token())
         except BetcoreError as error:
@@ -113,15 +114,13 @@ class Probe:
         self._rest_once(rest, recorder)
         working = None
         for negotiate, token_in in TRIALS:
-            if time.monotonic() >= deadline:
-                break
             self.log(f"trying the hub with negotiate={negotiate}, token in the {token_in} …")
             ok = self._record_hub(rest, recorder, game_types, negotiate, token_in, self.trial_seconds, "trial")
             working = working or (ok and (negotiate, token_in))
         if working:
-            left = deadline - time.monotonic()
-            self.log(f"recording {left:.0f} s with negotiate={working[0]}, token in the {working[1]} …")
-            self._record_hub(rest, recorder, game_types, working[0], working[1], left, "main")
+            # The window is counted from here, whatever the trials took: a replay serves the main phase.
+            self.log(f"recording {self.seconds:.0f} s with negotiate={working[0]}, token in the {working[1]} …")
+            self._record_hub(rest, recorder, game_types, working[0], working[1], self.seconds, "main")
         return recorder.lines
 
     def _offered(self, rest: BetcoreRest, recorder: Recorder) -> list[int]:
@@ -159,6 +158,7 @@ class Probe:
         pushes = [0]
         fetched: set[int] = set()
         fetch_lock = threading.Lock()
+        fetchers: list[threading.Thread] = []
 
         def on_record(text: str) -> None:
             try:
@@ -178,7 +178,9 @@ class Probe:
             rounds = {g.last_round_id for g in info.games if g.last_round_id} - fetched
             if rounds:
                 fetched.update(rounds)
-                threading.Thread(target=fetch, args=(sorted(rounds),), daemon=True).start()
+                fetcher = threading.Thread(target=fetch, args=(sorted(rounds),), daemon=True)
+                fetchers.append(fetcher)
+                fetcher.start()
 
         def fetch(round_ids: list[int]) -> None:
             with fetch_lock:
@@ -212,6 +214,10 @@ class Probe:
                 except BetcoreError as error:
                     recorder.write("error", step="jackpots", error=str(error))
         supervisor.stop()
+        # A fetch still running would write after the caller has read (or closed) the recording.
+        waited_until = time.monotonic() + FETCH_WAIT
+        for fetcher in fetchers:
+            fetcher.join(max(0.0, waited_until - time.monotonic()))
         stats = supervisor.stats
         recorder.write(
             "mode",

@@ -7,7 +7,10 @@ from prometheus_client import Counter, Gauge, Histogram
 HUB_MESSAGES = Counter("feed_hub_messages_total", "Pushes received from the BETCORE hub")
 PARSE_ERRORS = Counter("feed_parse_errors_total", "Hub messages or records that could not be used")
 SID_GAPS = Counter(
-    "feed_hub_sid_gaps_total", "sId jumps (gap) or steps back (repeat) within one subscription; never dropped", ["kind"]
+    "feed_hub_sid_gaps_total",
+    "Pushes whose sId never arrived (gap) or arrived again (repeat), read as one counter shared by all "
+    "subscriptions or one per subscription, whichever the hub shows; pushes are never dropped for their sId",
+    ["kind"],
 )
 UNKNOWN_TARGETS = Counter(
     "feed_hub_unknown_targets_total", "Hub invocations under a client method name not taken as pushes", ["target"]

@@ -42,10 +42,21 @@ class WorkerHealth:
     parse_errors: int = 0
     last_parse_error_at: float = 0.0
     last_parse_reason: str = ""
-    sid_gaps: int = 0
+    sid_gaps: int = 0  # pushes the sIds say never arrived (see feed.sid_tracker)
     sid_repeats: int = 0
+    sid_counter: str = ""  # what the sIds were last recognised as counting
     status: str = "starting"
     parse_reasons: set[str] = field(default_factory=set)
+
+    def count_sids(self, gaps: int, repeats: int) -> None:
+        """Add what ``SidTracker`` newly found, here and in the metric."""
+        if gaps:
+            self.sid_gaps += gaps
+            metrics.SID_GAPS.labels("gap").inc(gaps)
+            log.debug("%d hub push(es) never arrived, by their sIds", gaps)
+        if repeats:
+            self.sid_repeats += repeats
+            metrics.SID_GAPS.labels("repeat").inc(repeats)
 
 
 class StatusReport:
@@ -125,6 +136,7 @@ class StatusReport:
             "parseErrors": health.parse_errors + (stats.bad_records if stats else 0),
             "sidGaps": health.sid_gaps,
             "sidRepeats": health.sid_repeats,
+            "sidCounter": health.sid_counter,
             "status": status,
             "reason": self.reason(now),
             "connectionMode": stats.connection_mode if stats else "",

@@ -22,6 +22,7 @@ from feed.audience import Wanted
 from feed.publisher import Publisher
 from feed.results import ResultKeeper
 from feed.rounds import GameRounds
+from feed.sid_tracker import UNKNOWN, SidTracker
 from feed.status import StatusReport, WorkerHealth
 from feed.store import FeedStore
 from feed.widget_protocol import (
@@ -82,7 +83,7 @@ class FeedWorker:
         self.jackpots: dict[tuple[int, str], dict[str, Any]] = {}
         self.names: dict[str, dict[int, str]] = {}
         self.session = -1
-        self.sids: dict[tuple[int, ...], int] = {}  # last sId per subscription (the game types of a push)
+        self.sid_tracker = SidTracker()
         self.hub: HubSupervisor | None = None
         self._queue: asyncio.Queue[tuple[int, Any, float]] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -172,7 +173,7 @@ class FeedWorker:
             return False
         if session != self.session:
             self.session = session
-            self.sids = {}  # counters may restart with a new connection: no gap to report
+            self.health.count_sids(*self.sid_tracker.restart())  # counters may restart with a connection
         self._note_sid(tuple(sorted({g.game_type for g in info.games})), info.sequence)
         self.health.last_sid = info.sequence
         received_at = received_at or time.time()
@@ -181,18 +182,17 @@ class FeedWorker:
             await self._apply_game(game, info, received_at)
         return True
 
+    @property
+    def sids(self) -> dict[tuple[int, ...], int | None]:
+        """The last sId of each subscription (the game types of a push) on this connection."""
+        return self.sid_tracker.last
+
     def _note_sid(self, subscription: tuple[int, ...], sid: int) -> None:
-        last = self.sids.get(subscription)
-        self.sids[subscription] = sid
-        if last is None or sid == last + 1:
-            return
-        kind = "repeat" if sid <= last else "gap"
-        if kind == "repeat":
-            self.health.sid_repeats += 1
-        else:
-            self.health.sid_gaps += 1
-        metrics.SID_GAPS.labels(kind).inc()
-        log.debug("sId for %s went %d -> %d", subscription or "(no games)", last, sid)
+        self.health.count_sids(*self.sid_tracker.observe(subscription, sid))
+        counter = self.sid_tracker.counter
+        if counter not in (UNKNOWN, self.health.sid_counter):
+            log.info("hub sIds: %s", counter)
+            self.health.sid_counter = counter
 
     def _count_parse_error(self, reason: str, at: float) -> None:
         self.health.parse_errors += 1

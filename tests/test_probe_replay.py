@@ -2,24 +2,28 @@
 
 import asyncio
 import io
+import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
+import requests
 from django.core.management import call_command
 from django.test import override_settings
 
 from betcore.probe import Probe
-from betcore.probe_report import analyse, read_recording, report
+from betcore.probe_report import analyse, push_payloads, read_recording, report
 from betcore.sandbox import DEFAULT_PARTNER_ID, DEFAULT_SECRET, Sandbox
-from betcore.sandbox.replay import load_recording
+from betcore.sandbox.replay import load_recording, recording_from, replay_problem
 from betcore.sandbox.variants import Variants
 from tests.running_worker import RunningWorker
 
 FIXTURE = Path(__file__).parent / "fixtures" / "probe-sandbox.jsonl"
 
 
-def probe(sandbox, seconds=5.0, secret=DEFAULT_SECRET):
+def probe(sandbox, seconds=2.0, secret=DEFAULT_SECRET):
     out = io.StringIO()
     records = Probe(
         sandbox.api_url,
@@ -97,6 +101,17 @@ def test_probe_with_wrong_credentials_records_the_refusal_and_fails(tmp_path):
     assert analysis["errors"] == ["credentials rejected by BETCORE (103752): Wrong credentials"]
 
 
+def upstream(sandbox):
+    """Settings that point the probe command at ``sandbox`` as if it were BETCORE."""
+    return override_settings(
+        BETCORE_USE_SANDBOX=False,
+        BETCORE_API_URL=sandbox.api_url,
+        BETCORE_HUB_URL=sandbox.hub_url,
+        BETCORE_PARTNER_CLIENT_ID=1,
+        BETCORE_SECRET=DEFAULT_SECRET,
+    )
+
+
 @pytest.mark.django_db
 def test_probe_command_reports_a_recording_and_exits_non_zero_without_a_feed(tmp_path, capsys):
     call_command("betcore_probe", "--report", str(FIXTURE))
@@ -105,19 +120,74 @@ def test_probe_command_reports_a_recording_and_exits_non_zero_without_a_feed(tmp
         sandbox.set_push_target("Nothing")
         sandbox.pause_pushes()
         out = tmp_path / "probe.jsonl"
-        with (
-            override_settings(
-                BETCORE_USE_SANDBOX=False,
-                BETCORE_API_URL=sandbox.api_url,
-                BETCORE_HUB_URL=sandbox.hub_url,
-                BETCORE_PARTNER_CLIENT_ID=1,
-                BETCORE_SECRET=DEFAULT_SECRET,
-            ),
-            pytest.raises(SystemExit) as exited,
-        ):
+        with upstream(sandbox), pytest.raises(SystemExit) as exited:
             call_command("betcore_probe", "--seconds", "3", "--trial-seconds", "0.5", "--out", str(out))
     assert exited.value.code == 1
+    assert "the recording cannot be replayed: the recording holds no games-info push" in capsys.readouterr().err
     assert read_recording(out.read_text().splitlines())[0]["kind"] == "meta"
+
+
+def replay_server(recording: Path) -> tuple[subprocess.Popen, str]:
+    """``python -m betcore.sandbox --replay`` on a free port, and its base URL once it serves."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "betcore.sandbox", "--replay", str(recording), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    for line in server.stdout:  # it prints its addresses once bound, and exits at once on a bad file
+        if line.strip().startswith("controls:"):
+            return server, line.split()[-1].removesuffix("/_sandbox/control")
+    server.wait(10)
+    pytest.fail(f"the replay refused {recording.name}: {server.stderr.read().strip()}")
+
+
+@pytest.mark.django_db
+def test_a_twenty_second_probe_records_a_main_phase_that_the_replay_serves(tmp_path, capsys):
+    out = tmp_path / "probe.jsonl"
+    with Sandbox(seed=5, speed=4.0, ping_interval=1.0) as sandbox, upstream(sandbox):
+        started = time.monotonic()
+        call_command("betcore_probe", "--seconds", "20", "--out", str(out))  # trials of 5 s each, the default
+        took = time.monotonic() - started
+    printed = capsys.readouterr()
+    assert "cannot be replayed" not in printed.err
+    records = read_recording(out.read_text().splitlines())
+    main = [r for r in records if r["kind"] == "mode" and r["phase"] == "main"]
+    assert len(main) == 1 and main[0]["ok"], "the trials leave the main phase its window"
+    assert main[0]["pushes"] >= 20 * 2 * 5 * 0.8, "about 20 s of every offered game type's pushes"
+    assert replay_problem(records) == ""
+    assert "main  always query  streamed" in printed.out
+
+    server, base = replay_server(out)
+    try:
+        status = requests.get(base + "/_sandbox/status", timeout=5).json()
+    finally:
+        server.terminate()
+        server.wait(10)
+    assert status["replaying"] is True
+    print(f"\nprobe --seconds 20 took {took:.0f} s; main phase: {main[0]['pushes']} pushes")
+
+
+def test_a_recording_whose_main_phase_failed_replays_the_trials_pushes():
+    lines = read_recording(FIXTURE.read_text().splitlines())
+    without_main = [line for line in lines if not (line["kind"] == "hub" and line.get("phase") == "main")]
+    recording = recording_from(without_main)
+    assert recording.game_types == {1, 3}
+    assert len(recording.pushes) == len(push_payloads(lines, "trial"))
+
+
+def test_a_recording_that_cannot_be_replayed_says_why():
+    lines = read_recording(FIXTURE.read_text().splitlines())
+    assert replay_problem([line for line in lines if line["kind"] != "hub"]) == (
+        "the recording holds no games-info push"
+    )
+    nameless = [
+        {**line, "record": {**line["record"], "arguments": [json.dumps({"sId": 1, "wgi": [{"i": 5}]})]}}
+        if line["kind"] == "hub" and line["record"].get("type") == 1
+        else line
+        for line in lines
+    ]
+    assert "no recorded push names a game type" in replay_problem(nameless)
 
 
 def test_fixture_recording_has_what_the_replay_needs():

@@ -1,7 +1,7 @@
 """Run the BETCORE sandbox on its own: ``python -m betcore.sandbox --port 5099``.
 
 ``python -m betcore.sandbox control URL ACTION [key=value ...]`` turns a running
-sandbox's knobs (drop, pause, resume, refuse, malformed, oversized, hostile, ...).
+sandbox's knobs (drop, drop_pushes, pause, resume, refuse, malformed, oversized, hostile, ...).
 """
 
 from __future__ import annotations

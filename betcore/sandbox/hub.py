@@ -61,11 +61,15 @@ class HubConnection:
         frames = []
         for game_type in self.subscriptions:
             payload: Any = self.state.push_payload(self.partner, game_type, now, self)
+            if controls.take_drop(game_type):  # its sId is spent: the client sees a real gap
+                self.state.pushes_dropped += 1
+                continue
             if controls.payload_as_string:
                 payload = json.dumps(payload, separators=(",", ":"))
             frames.append(record({"type": 1, "target": controls.push_target, "arguments": [payload]}))
         # One frame may carry several records; clients split on 0x1E.
-        await self.send_text("".join(frames))
+        if frames:
+            await self.send_text("".join(frames))
         self.state.pushes_sent += len(frames)
 
     async def send_push(self, target: str, argument: Any) -> None:

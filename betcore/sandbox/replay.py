@@ -40,14 +40,23 @@ class Recording:
 
 
 def load_recording(path: str | Path) -> Recording:
-    """A probe recording, ready to serve; ValueError when it holds no games-info push."""
+    """A probe recording, ready to serve; ValueError says why it cannot be."""
     lines = read_recording(Path(path).read_text(encoding="utf-8").splitlines())
     return recording_from(lines)
 
 
+def replay_problem(lines: list[dict[str, Any]]) -> str:
+    """Why ``lines`` cannot be replayed, in plain words; "" when they can."""
+    try:
+        recording_from(lines)
+    except ValueError as error:
+        return str(error)
+    return ""
+
+
 def recording_from(lines: list[dict[str, Any]]) -> Recording:
-    phase = "main" if any(line.get("phase") == "main" for line in lines) else None
-    found = push_payloads(lines, phase)
+    # The main phase is one steady connection; the trials' pushes stand in when it has none.
+    found = push_payloads(lines, "main") or push_payloads(lines)
     if not found:
         raise ValueError("the recording holds no games-info push")
     start = found[0][0]
@@ -62,6 +71,8 @@ def recording_from(lines: list[dict[str, Any]]) -> Recording:
         id_span=(max(ids) - min(ids) + 1) if ids else 0,
         sid_span=(max(sids) - min(sids) + 1) if sids else 0,
     )
+    if not recording.game_types:
+        raise ValueError("no recorded push names a game type (wgi[].t), so no client could subscribe")
     for line in lines:
         if line["kind"] == "rest" and line.get("status") == 200:
             _keep_rest(recording, line)

@@ -187,6 +187,10 @@ class Sandbox:
     def resume_pushes(self) -> None:
         self._call(self._resume)
 
+    def drop_pushes(self, count: int, game_type: int | None = None) -> None:
+        """Lose the next ``count`` pushes (of ``game_type``, or any) after taking their sIds."""
+        self._call(self._drop_pushes, count, game_type)
+
     def refuse_connections(self, seconds: float) -> None:
         """Answer 503 to negotiate and upgrade requests for ``seconds``."""
         self._call(self._refuse, seconds)
@@ -240,6 +244,10 @@ class Sandbox:
     async def _resume(self) -> None:
         self.state.controls.paused, self.state.controls.paused_until = False, 0.0
 
+    async def _drop_pushes(self, count: int = 1, game_type: int | None = None) -> None:
+        self.state.controls.drop_next = int(count)
+        self.state.controls.drop_game_type = None if game_type is None else int(game_type)
+
     async def _refuse(self, seconds: float = 20.0) -> None:
         self.state.controls.refuse_until = self.state.clock() + float(seconds)
 
@@ -280,6 +288,7 @@ class Sandbox:
     def _control_routes(self) -> list[web.RouteDef]:
         actions: dict[str, Callable[..., Awaitable[Any]]] = {
             "drop": self._drop,
+            "drop_pushes": self._drop_pushes,
             "pause": self._pause,
             "resume": self._resume,
             "refuse": self._refuse,

@@ -36,6 +36,15 @@ class Controls:
     paused: bool = False
     paused_until: float = 0.0
     refuse_until: float = 0.0
+    drop_next: int = 0  # pushes still to lose after their sId is taken (a push lost on the way)
+    drop_game_type: int | None = None  # lose only this game type's pushes; None: any
+
+    def take_drop(self, game_type: int) -> bool:
+        """Whether this push is to be lost; counts it off ``drop_next``."""
+        if self.drop_next <= 0 or self.drop_game_type not in (None, game_type):
+            return False
+        self.drop_next -= 1
+        return True
 
     def pushes_paused(self, now: float) -> bool:
         return self.paused or now < self.paused_until
@@ -55,6 +64,7 @@ class SandboxState:
     # continuing across reconnects), (partner, game type), or one connection.
     sequences: dict[object, int] = field(default_factory=dict)
     pushes_sent: int = 0
+    pushes_dropped: int = 0
     token_calls: int = 0  # every POST /auth/token, good or bad: tests bound a client's retries
     replay: ReplayFeed | None = None  # serving a probe recording instead of the simulation
     clock: Callable[[], float] = time.time  # the simulation's wall clock (tests may inject one)
@@ -130,6 +140,7 @@ class SandboxState:
             "variants": self.variants.as_dict(),
             "push_target": self.controls.push_target,
             "pushes_sent": self.pushes_sent,
+            "pushes_dropped": self.pushes_dropped,
             "paused": self.controls.pushes_paused(now),
             "refusing": self.controls.refusing(now),
             "hostile": self.simulation.hostile,

@@ -11,16 +11,23 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from betcore.probe import Probe
 from betcore.probe_report import analyse, read_recording, report
+from betcore.sandbox.replay import replay_problem
 
 
 class Command(BaseCommand):
     help = (
         "Try every way of connecting to BETCORE with the configured credentials, record what arrives "
-        "(credentials redacted) and print what the feed looks like. Exits 1 when no push could be read."
+        "(credentials redacted) and print what the feed looks like. Exits 1, saying why, when the recording "
+        "cannot be replayed (python -m betcore.sandbox --replay)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--seconds", type=float, default=60.0, help="total recording time (default 60)")
+        parser.add_argument(
+            "--seconds",
+            type=float,
+            default=60.0,
+            help="recording time in the first mode that streamed, after the connection trials (default 60)",
+        )
         parser.add_argument("--trial-seconds", type=float, default=5.0, help="time per connection mode tried")
         parser.add_argument("--out", default="probe.jsonl", help="JSON lines recording (default probe.jsonl)")
         parser.add_argument("--game-types", help="comma-separated ids to subscribe (default: every translated type)")
@@ -63,7 +70,9 @@ class Command(BaseCommand):
             records = probe.run()
         self.stderr.write(f"recording written to {out_path}")
         self._print(records, bool(options["json"]))
-        if not analyse(records)["pushes"]:
+        problem = replay_problem(records)
+        if problem:
+            self.stderr.write(f"the recording cannot be replayed: {problem}")
             sys.exit(1)
 
     def _print(self, records: list, as_json: bool) -> None:
