@@ -44,3 +44,9 @@ HOP_SECONDS = Histogram(
     ["hop"],
     buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0, 2.5),
 )
+# Memory under churn: consumer objects still in memory (open sockets plus closed ones not yet
+# freed) and the per-process widget cache's entries; both must follow the open sockets.
+WIDGET_CONSUMERS_ALIVE = Gauge(
+    "feed_widget_consumers_alive", "Widget socket consumers still in this process's memory, open or not"
+)
+WIDGET_CACHE_ENTRIES = Gauge("feed_widget_cache_entries", "Widgets (and unknown ids) kept by this process's cache")

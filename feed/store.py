@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import weakref
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -44,13 +45,14 @@ class MemoryStore:
 class RedisStore:
     def __init__(self, url: str) -> None:
         self.url = url
-        self._clients: dict[int, Any] = {}  # one client per event loop: connections are loop-bound
+        # One client per event loop (connections are loop-bound), gone with its loop.
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
 
     def _client(self) -> Any:
         import redis.asyncio as redis
 
-        loop_id = id(asyncio.get_running_loop())
-        client = self._clients.get(loop_id)
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
         if client is None:
             from redis.asyncio.retry import Retry
             from redis.backoff import ExponentialBackoff
@@ -71,7 +73,7 @@ class RedisStore:
                 retry_on_error=[ConnectionError, TimeoutError],
             )
             client = redis.Redis(connection_pool=pool)
-            self._clients[loop_id] = client
+            self._clients[loop] = client
         return client
 
     async def get_many(self, keys: list[str]) -> dict[str, Any]:

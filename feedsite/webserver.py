@@ -32,11 +32,32 @@ def connection_protocol(scope: dict[str, Any]) -> Any:
     return extension["protocol"]()
 
 
+# Connections the kernel queues for daphne to accept. Twisted's default, 50, is less than
+# one loop turn's worth of viewers reconnecting at once: the rest were reset mid-handshake.
+LISTEN_BACKLOG = 1024
+# Seconds a client may take to answer our close frame before the connection is dropped.
+CLOSE_HANDSHAKE_TIMEOUT = 5.0
+
+
+def with_backlog(endpoint: str) -> str:
+    """A TCP or TLS endpoint description with our listen backlog, unless it names one itself."""
+    kind = endpoint.split(":", 1)[0]
+    if kind in ("tcp", "ssl", "tcp6") and "backlog=" not in endpoint:
+        return f"{endpoint}:backlog={LISTEN_BACKLOG}"
+    return endpoint
+
+
 class ConnectionServer(Server):
     """daphne's server, announcing each WebSocket connection in its scope's extensions."""
 
+    def __init__(self, application: Any, endpoints: list[str] | None = None, **options: Any) -> None:
+        super().__init__(application, endpoints=[with_backlog(e) for e in endpoints or []], **options)
+
     def create_application(self, protocol: Any, scope: dict[str, Any]) -> Any:
         if scope.get("type") == "websocket":
+            # autobahn's per-connection option (its default is 1 s): a phone on a slow or busy
+            # link that answers our close late gets the close code, not a reset that discards it.
+            protocol.closeHandshakeTimeout = CLOSE_HANDSHAKE_TIMEOUT
             extensions = dict(scope.get("extensions") or {})
             extensions[CONNECTION_EXTENSION] = {"protocol": weakref.ref(protocol)}
             scope["extensions"] = extensions

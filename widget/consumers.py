@@ -19,7 +19,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
 
-from feed import metrics
+from feed import gcwatch, metrics
 from feed.snapshot import read_snapshot
 from feed.store import get_store
 from feed.widget_protocol import STATUS_GROUP, encode, group_for_game, group_for_jackpots, group_for_names
@@ -73,6 +73,12 @@ def queued_bytes() -> int:
 
 metrics.QUEUED_BYTES.set_function(queued_bytes)
 
+# Every widget consumer created in this process, while it is in memory: after a burst of
+# short-lived sockets this must come back down to the open ones (nothing kept alive).
+CONSUMERS: weakref.WeakSet[WidgetConsumer] = weakref.WeakSet()
+metrics.WIDGET_CONSUMERS_ALIVE.set_function(lambda: len(CONSUMERS))
+metrics.WIDGET_CACHE_ENTRIES.set_function(widget_cache.size)
+
 
 class RefusedSocket(AsyncWebsocketConsumer):
     """A WebSocket to a path we do not serve: closed before the handshake completes."""
@@ -94,6 +100,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
     address: str | None = None
 
     async def connect(self) -> None:
+        CONSUMERS.add(self)
         address = client_address(self.scope)
         if SOCKETS_PER_ADDRESS.get(address, 0) >= settings.WIDGET_SOCKETS_PER_CLIENT:
             await self.accept()
@@ -161,7 +168,8 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         self.game_types = list(changed["gameTypes"])
         if not self.paused:
             await self._join()
-        assert self.socket is not None
+        if self.socket is None:
+            return  # closed while this socket rejoined its groups
         await self.socket.send_event({"text": event["text"]})
         if not self.paused:
             await self.send_snapshot()
@@ -201,9 +209,6 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             else:
                 SOCKETS_PER_ADDRESS.pop(self.address, None)
             self.address = None
-        if self.socket is not None:
-            OPEN_SOCKETS.discard(self.socket)
-            self.socket.detach()
         if self.widget is not None and self.config_group is not None:  # it got as far as joining
             metrics.WIDGET_SOCKETS.dec()
             if self.widget.pk is not None:
@@ -211,6 +216,11 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             await local_fanout().leave([self.config_group], self)
             self.config_group = None
             await self._leave()
+        if self.socket is not None:
+            OPEN_SOCKETS.discard(self.socket)
+            self.socket.detach()  # breaks the socket <-> protocol <-> consumer cycle
+            self.socket = None
+        gcwatch.closes.connection_closed(still_open=len(OPEN_SOCKETS))
 
     async def send_snapshot(self) -> bool:
         """Send the widget's current state; False when the state store could not be read."""
@@ -224,7 +234,8 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         except Exception as error:  # Redis away: keep the socket; the feed's next "live" resyncs
             log.warning("snapshot unavailable: %s", type(error).__name__)
             return False
-        assert self.socket is not None
+        if self.socket is None:
+            return True  # the viewer left while the snapshot was read
         # Through the adapter: a viewer that gave up while the snapshot was read is skipped quietly.
         await self.socket.send_event({"text": encode(snapshot)})
         metrics.MESSAGES_SENT.inc()
@@ -303,7 +314,8 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             return True
         # This runs once per viewer per message: under daphne the frame is built once per
         # process and written straight to each socket, like websockets.broadcast does.
-        assert self.socket is not None
+        if self.socket is None:
+            return False  # closed while this batch was being written
         await self.socket.send_event(event)
         return True
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from collections import defaultdict
 from typing import Any, Protocol
 
@@ -229,13 +230,15 @@ def combine(events: list[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "feed.message", "text": text, "parts": events}
 
 
-_fanouts: dict[int, LocalFanout] = {}
+# Keyed by the loop itself, weakly: a closed loop (tests run many) takes its fan-out with it,
+# and a new loop that reuses a dead one's address never gets the dead one's fan-out.
+_fanouts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LocalFanout] = weakref.WeakKeyDictionary()
 
 
 def local_fanout() -> LocalFanout:
     """The fan-out of the running event loop (one per process in daphne)."""
-    key = id(asyncio.get_running_loop())
-    fanout = _fanouts.get(key)
+    loop = asyncio.get_running_loop()
+    fanout = _fanouts.get(loop)
     if fanout is None:
-        fanout = _fanouts[key] = LocalFanout(get_channel_layer())
+        fanout = _fanouts[loop] = LocalFanout(get_channel_layer())
     return fanout
