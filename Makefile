@@ -30,9 +30,16 @@ setup: $(VENV)/.runtime ## Create the virtual environment and install the app (n
 run: $(VENV)/.runtime ## Run the app on the embedded default (sandbox feed, SQLite, one process)
 	DEBUG=$${DEBUG:-1} $(PY) manage.py serve --port $(PORT)
 
-system-deps: ## Debian's chromium (browser tests) and nginx (deploy test): installed when missing (as root), else one line says how
+# The three browser engines, each package known by a file it installs; DejaVu is Firefox's default
+# sans-serif (the widest font, for the narrow-phone layout tests).
+system-deps: ## Debian's chromium, firefox-esr and WebKitGTK with Xvfb (browser tests) and nginx (deploy test): installed when missing (as root), else one line says how
 	@missing=""; command -v chromium >/dev/null 2>&1 || missing="chromium"; \
 	  [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing="$$missing nginx"; \
+	  for need in firefox-esr:/usr/bin/firefox-esr webkit2gtk-driver:/usr/bin/WebKitWebDriver \
+	      'libwebkit2gtk-4.1-0:/usr/lib/*/webkit2gtk-4.1/MiniBrowser' xvfb:/usr/bin/Xvfb xauth:/usr/bin/xauth \
+	      fonts-dejavu-core:/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf; do \
+	    ls $${need#*:} >/dev/null 2>&1 || missing="$$missing $${need%%:*}"; \
+	  done; \
 	  if [ -n "$$missing" ]; then \
 	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	      echo "installing Debian packages the tests need:$$missing"; \

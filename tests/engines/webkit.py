@@ -1,0 +1,144 @@
+"""WebKit (WebKitGTK's MiniBrowser) through WebKitWebDriver and Selenium, on a private Xvfb display.
+
+Two things Debian's WebKitGTK 2.50 does not give, and how they are got here:
+
+- A phone-narrow viewport: MiniBrowser's toolbar holds its window at least ~447 px wide. A GTK
+  stylesheet that shrinks every GTK widget to nothing (web content is not drawn with GTK) lets the
+  window be as narrow as asked; the toolbar's remaining height is measured once and added.
+- The console: WebKitWebDriver does not do BiDi (no console events, no preload scripts) and
+  MiniBrowser under automation prints nothing. A plain MiniBrowser asked to write console messages
+  prints every frame's errors and uncaught exceptions, so each page whose console matters is loaded
+  once more in one, for a fixed time. Its window is not phone-sized, which does not matter for errors.
+
+As root, WebKit's sandbox does not start: it is switched off (these tests load only local pages).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+from pathlib import Path
+from typing import IO, Any
+
+from tests.engines import MINIBROWSER, WEBKIT_DRIVER
+
+TINY_GTK = "* { min-width: 0; min-height: 0; padding: 0; margin: 0; border-width: 0; font-size: 1px; }\n"
+# How long a plain MiniBrowser watches a page's console: load, live, and a few feed events.
+CONSOLE_SECONDS = 10.0
+
+
+def start_xvfb(log: IO[str]) -> tuple[subprocess.Popen, str]:
+    """A private X display: Xvfb picks a free number and tells it on a pipe."""
+    read_end, write_end = os.pipe()
+    process = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+        pass_fds=(write_end,),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        number = pipe.readline().strip()
+    assert number, "Xvfb did not start"
+    return process, f":{number}"
+
+
+class WebKit:
+    name = "webkit"
+
+    def __init__(self, workdir: Path, console_urls: list[str]) -> None:
+        from selenium import webdriver
+        from selenium.webdriver.webkitgtk.service import Service
+
+        self._workdir = workdir
+        (workdir / "gtk-3.0").mkdir(parents=True, exist_ok=True)
+        (workdir / "gtk-3.0" / "gtk.css").write_text(TINY_GTK)  # read through XDG_CONFIG_HOME
+        self._xvfb_log = open(workdir / "xvfb.log", "w")  # noqa: SIM115
+        self._xvfb, display = start_xvfb(self._xvfb_log)
+        self._env = {**os.environ, "DISPLAY": display, "XDG_CONFIG_HOME": str(workdir)}
+        if os.geteuid() == 0:
+            # WebKit's sandbox refuses to run as root; these tests load only our local pages.
+            self._env["WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS"] = "1"
+        # The plain MiniBrowsers watch the consoles while the driven one does the rest.
+        self._console_runs = {url: self._start_console_run(url, index) for index, url in enumerate(console_urls)}
+        self._console_seen: dict[str, str] = {}
+        options = webdriver.WebKitGTKOptions()
+        options.binary_location = MINIBROWSER
+        options.add_argument("--automation")
+        service = Service(executable_path=WEBKIT_DRIVER, log_output=str(workdir / "webkitwebdriver.log"), env=self._env)
+        self._driver = webdriver.WebKitGTK(options=options, service=service)
+        self.version = f"WebKitGTK {self._driver.capabilities['browserVersion']}"
+        self._chrome_height: int | None = None
+
+    def _start_console_run(self, url: str, index: int) -> tuple[subprocess.Popen, Path, float]:
+        output = self._workdir / f"minibrowser-console-{index}.log"
+        with open(output, "w") as log:
+            process = subprocess.Popen(
+                # Line-buffered: WebKit's web process is killed with the browser, and its buffer with it.
+                ["stdbuf", "-oL", "-eL", MINIBROWSER, "--enable-write-console-messages-to-stdout=true", url],
+                env=self._env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        return process, output, time.monotonic() + CONSOLE_SECONDS
+
+    def open(self, url: str, width: int, height: int) -> None:
+        if self._chrome_height is None:
+            # What the window spends on its (shrunk) toolbar, measured once.
+            self._driver.set_window_size(width, height)
+            self._chrome_height = height - self._driver.execute_script("return window.innerHeight")
+        self._driver.set_window_size(width, height + self._chrome_height)
+        self._driver.switch_to.default_content()
+        self._driver.get(url)
+
+    def evaluate(self, expression: str, frame: str) -> Any:
+        self._driver.switch_to.default_content()
+        if frame != "top":
+            self._driver.switch_to.frame(self._driver.find_element("css selector", "iframe"))
+        try:
+            return self._driver.execute_script(f"return {expression}")
+        finally:
+            self._driver.switch_to.default_content()
+
+    def screenshot(self, path: Path) -> None:
+        # The driver captures the viewport only: for the whole page, the window is made as tall as
+        # the page for the shot (the width, hence the layout across, stays).
+        size = self._driver.get_window_size()
+        page_height = self._driver.execute_script("return document.documentElement.scrollHeight")
+        self._driver.set_window_size(size["width"], page_height + self._chrome_height)
+        try:
+            self._driver.save_screenshot(str(path))
+        finally:
+            self._driver.set_window_size(size["width"], size["height"])
+
+    def console_errors(self, url: str) -> list[str]:
+        if url in self._console_runs:
+            self._finish_console_run(url)
+        # MiniBrowser writes every frame's messages as "[URL:LINE:COLUMN: ]CONSOLE [SOURCE ]LEVEL MESSAGE"
+        # (console.error() has no source; uncaught exceptions are "JS", refused posts "SECURITY").
+        line = re.compile(r"^(?:(\S+):\d+:\d+: )?CONSOLE (?:(\S+) )?ERROR (.*)$", re.MULTILINE)
+        return [
+            f"console {source or 'console'}: {message} ({where or '?'})"
+            for where, source, message in line.findall(self._console_seen[url])
+        ]
+
+    def _finish_console_run(self, url: str) -> None:
+        process, output, until = self._console_runs.pop(url)
+        time.sleep(max(0.0, until - time.monotonic()))
+        # A browser that did not last the whole time saw nothing worth trusting.
+        assert process.poll() is None, f"MiniBrowser for {url} exited {process.returncode}: {output.read_text()}"
+        process.terminate()
+        process.wait(10)
+        self._console_seen[url] = output.read_text()
+
+    def close(self) -> None:
+        for process, _, _ in self._console_runs.values():
+            if process.poll() is None:
+                process.terminate()
+                process.wait(10)
+        self._driver.quit()
+        self._xvfb.terminate()
+        self._xvfb.wait(10)
+        self._xvfb_log.close()
