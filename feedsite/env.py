@@ -168,3 +168,18 @@ def channel_layer_config(redis_url: str) -> dict:
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {"hosts": [redis_url]},
     }
+
+
+def cache_config(redis_url: str, directory: str) -> dict[str, Any]:
+    """Django's cache, which holds the login throttle's counts: shared by every web process.
+
+    Redis when there is one (all processes, surviving their restarts); otherwise files under
+    ``directory``, which the single process of the embedded default keeps across restarts.
+    """
+    if redis_url:
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": "betcore-cache",
+        }
+    return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": directory}

@@ -1,6 +1,7 @@
 """Admin login throttling: after a few wrong passwords for one user from one address, wait.
 
-Failures are counted in Django's cache per (client address, user name); once
+Failures are counted in Django's cache per (client address, user name) — Redis when
+``REDIS_URL`` is set, so one count across every web process and their restarts; once
 ``LOGIN_FAILURE_LIMIT`` is reached, every attempt for that pair is refused for
 ``LOGIN_LOCK_SECONDS`` (the right password too), and the login page says nothing more
 than for a wrong password. Other addresses and other users are not affected.

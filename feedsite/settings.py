@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from feedsite.env import ConfigError, Env, channel_layer_config, database_config
+from feedsite.env import ConfigError, Env, cache_config, channel_layer_config, database_config
 from feedsite.static_headers import short_cache_for_stable_urls
 
 env = Env()
@@ -119,6 +119,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL")
 CHANNEL_LAYERS = {"default": channel_layer_config(REDIS_URL)}
+# The login throttle's counts, one per (user, address) across every web process and restart.
+CACHES = {"default": cache_config(REDIS_URL, str(VAR_DIR / "cache"))}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

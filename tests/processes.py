@@ -207,16 +207,22 @@ class Cluster:
     def worker(self, name: str) -> Proc:
         return self.start(name, [sys.executable, "manage.py", "feedworker"])
 
-    def web(self, name: str, port: int | None = None, tls: tuple[Path, Path] | None = None) -> tuple[Proc, int]:
+    def web(
+        self,
+        name: str,
+        port: int | None = None,
+        tls: tuple[Path, Path] | None = None,
+        application: str = "feedsite.asgi:application",
+        server: str = "feedsite.webserver",
+        **env: str,
+    ) -> tuple[Proc, int]:
         """A web process (daphne) on ``port``; with ``tls`` (certificate, key) daphne serves TLS itself."""
         port = port or free_port()
         if tls is None:
             listen = ["-b", "127.0.0.1", "-p", str(port)]
         else:
             listen = ["-e", f"ssl:{port}:interface=127.0.0.1:privateKey={tls[1]}:certKey={tls[0]}"]
-        proc = self.start(
-            name, [sys.executable, "-m", "feedsite.webserver", "-v", "0", *listen, "feedsite.asgi:application"]
-        )
+        proc = self.start(name, [sys.executable, "-m", server, "-v", "0", *listen, application], **env)
         scheme = "https" if tls else "http"
         if wait_until_answers(f"{scheme}://127.0.0.1:{port}/livez"):
             return proc, port
