@@ -14,15 +14,27 @@ from django.http import HttpRequest, HttpResponse
 
 
 def allowed(request: HttpRequest) -> bool:
-    token = settings.OPS_TOKEN
-    header = request.headers.get("Authorization", "")
-    if token and header.startswith("Bearer ") and secrets.compare_digest(header[7:].strip(), token):
+    if bearer_matches(request.headers.get("Authorization", ""), settings.OPS_TOKEN):
         return True
     try:
         address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
     except ValueError:
         return False
     return any(address in network for network in settings.OPS_ALLOWED_NETWORKS)
+
+
+def bearer_matches(header: str, token: str) -> bool:
+    """``header`` is ``Bearer <token>``; False for anything else, however malformed, never an error."""
+    scheme, _, presented = header.partition(" ")
+    if not token or scheme.lower() != "bearer":
+        return False
+    # compare_digest raises TypeError for text with non-ASCII characters: compare bytes.
+    # Headers arrive decoded as latin-1, so encoding back gives the bytes that were sent.
+    try:
+        sent = presented.strip().encode("latin-1")
+    except UnicodeEncodeError:  # set in-process (tests, middleware) beyond latin-1
+        sent = presented.strip().encode("utf-8", "surrogatepass")
+    return secrets.compare_digest(sent, token.encode("utf-8"))
 
 
 def refused() -> HttpResponse:

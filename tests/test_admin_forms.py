@@ -68,3 +68,19 @@ def test_without_the_feeds_offer_the_admin_says_why_nothing_can_be_ticked(admin_
     assert (
         "has not reported which game types it offers yet" in response.context["adminform"].form.errors["game_types"][0]
     )
+
+
+@pytest.mark.parametrize("origin", ["https://[a:b]", "https://[::1", "https://[v1.x]", "https://[::1]x"])
+def test_a_malformed_ipv6_origin_is_a_form_error_and_nothing_is_saved(admin_client, theme, offered_names, origin):
+    response = admin_client.post("/admin/widget/widget/add/", widget_form_data(theme.pk, allowed_origins=origin))
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["allowed_origins"][0]
+    assert f"{origin!r} is not an origin" in errors
+    assert not Widget.objects.filter(name="W").exists()
+
+
+def test_an_ipv6_origin_is_saved_as_browsers_send_it(admin_client, theme, offered_names):
+    data = widget_form_data(theme.pk, allowed_origins="https://[0:0::1]:8443\nhttps://[2001:DB8::1]")
+    assert admin_client.post("/admin/widget/widget/add/", data).status_code == 302
+    assert Widget.objects.get(name="W").allowed_origins == "https://[0:0::1]:8443\nhttps://[2001:DB8::1]"
+    assert Widget.objects.get(name="W").origin_list() == ["https://[::1]:8443", "https://[2001:db8::1]"]

@@ -21,6 +21,13 @@ HOSTILE = [
     "%00",
     "../../etc/passwd",
     "https://:x;report-uri@a.com",
+    # Malformed IPv6 literals: urlsplit raises for some, quietly drops the brackets of others.
+    "https://[a:b]",
+    "https://[::1",
+    "https://[v1.x]",
+    "https://[::1]x",
+    "é…",  # non-ASCII where ASCII is expected (a bearer token)
+    "9" * 30,  # a number no column holds
 ]
 
 THEME_FIELDS = (
@@ -65,6 +72,31 @@ def test_url_parameters(client, widget, value, caplog):
     assert no_errors(caplog) == []
 
 
+@pytest.mark.parametrize("value", HOSTILE)
+@pytest.mark.parametrize("path", ["/readyz", "/metrics"])
+def test_operator_endpoints_refuse_any_bearer_token_quietly(client, value, path, caplog):
+    caplog.set_level(logging.INFO)
+    outsider = {"REMOTE_ADDR": "203.0.113.9"}
+    with override_settings(OPS_TOKEN="ops-token-for-tests-0123456789abcdef"):
+        for header in (f"Bearer {value}", value, f"bearer{value}"):
+            assert client.get(path, HTTP_AUTHORIZATION=header, **outsider).status_code == 403, header
+    assert no_errors(caplog) == []
+
+
+@pytest.mark.parametrize("value", [value for value in HOSTILE if "\x00" not in value])  # PostgreSQL refuses NUL
+def test_stored_origins_that_no_longer_validate_cost_nothing_but_themselves(client, widget, value, caplog):
+    caplog.set_level(logging.INFO)
+    # Saved by an older validator or edited in the database: the model's save() would refuse it.
+    type(widget).objects.filter(pk=widget.pk).update(allowed_origins=f"{value}\nhttps://partner.example")
+    widget.refresh_from_db()
+    assert widget.origin_list() == ["https://partner.example"]
+    with override_settings(DEMO_PAGES=True):
+        for path in (f"/w/{widget.public_id}/", "/demo/partner/"):
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+    assert no_errors(caplog) == []
+
+
 @pytest.fixture
 def admin(client, django_user_model):
     django_user_model.objects.create_superuser("admin", "admin@example.com", "admin-password-123")
@@ -85,3 +117,27 @@ def test_admin_fields(admin, widget, value, caplog, offered_names):
             response = admin.post(url, {**valid, field: value})
             assert response.status_code in (200, 302), (url, field, response.status_code)
     assert no_errors(caplog) == []
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_admin_preview_and_contrast_parameters(admin, client, theme, value, caplog, offered_names):
+    caplog.set_level(logging.INFO)
+    for path, names in [
+        ("/admin/widget/widget/preview/", ("types", "currency", "lang", "theme", "scheme", "games")),
+        ("/admin/widget/widget/preview/theme.css", ("theme",)),
+        ("/admin/widget/theme/contrast/", ("text", "background", "accent", "dark_text", "scheme")),
+    ]:
+        response = admin.get(path, dict.fromkeys(names, value))
+        assert response.status_code < 500, (path, response.status_code)
+        assert "<script>alert(1)</script>" not in response.content.decode("utf-8", "replace")
+    assert no_errors(caplog) == []
+
+
+@pytest.mark.parametrize(
+    "path", ["/admin/widget/widget/preview/", "/admin/widget/widget/preview/theme.css", "/admin/widget/theme/contrast/"]
+)
+def test_admin_preview_and_contrast_refuse_staff_without_permissions(client, django_user_model, theme, path):
+    user = django_user_model.objects.create_user("staffer", is_staff=True)
+    client.force_login(user)
+    for value in HOSTILE:
+        assert client.get(path, {"theme": theme.pk, "types": value, "text": value}).status_code == 403

@@ -1,17 +1,23 @@
 """The admin's live preview: the real widget page for settings not saved yet, and theme contrast.
 
 The preview page is the widget's own template, stylesheet and script with live feed data;
-only the settings come from the admin's form (query parameters) instead of a saved row,
-and its socket (``/ws/preview/``) is open to staff only.
+only the settings come from the admin's form (query parameters) instead of a saved row.
+Being staff is not enough: the preview (and its socket, ``/ws/preview/``) and its theme
+stylesheet need a permission on widgets or themes, the contrast check one on themes.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.contrib.auth import get_permission_codename
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.urls import reverse
 
@@ -26,9 +32,53 @@ PREVIEW_ID = "preview"
 PREVIEWED_GAMES = 4  # a theme preview shows the feed's first few games
 
 
+def permissions(model: type[Model]) -> tuple[str, ...]:
+    """The permissions that open ``model``'s admin forms: view, change, and add (the empty form)."""
+    meta = model._meta
+    return tuple(f"{meta.app_label}.{get_permission_codename(action, meta)}" for action in ("view", "change", "add"))
+
+
+# Both admin forms frame the preview (the theme's with its own theme), and the preview
+# loads the stylesheet of the theme it shows: anyone who may open either form needs both.
+PREVIEW_PERMISSIONS = permissions(Widget) + permissions(Theme)
+CONTRAST_PERMISSIONS = permissions(Theme)
+
+
+def may_use(user: Any, needed: tuple[str, ...]) -> bool:
+    """``user`` is active staff holding at least one of the ``needed`` permissions."""
+    if user is None or not user.is_active or not user.is_staff:
+        return False
+    return any(user.has_perm(permission) for permission in needed)
+
+
+def may_preview(user: Any) -> bool:
+    """Whether ``user`` may see the preview page, its theme stylesheet and its socket."""
+    return may_use(user, PREVIEW_PERMISSIONS)
+
+
+View = Callable[..., HttpResponse]
+
+
+def requires_one_of(needed: tuple[str, ...]) -> Callable[[View], View]:
+    """403 for staff without any of the ``needed`` permissions (admin_view sends others to log in)."""
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not may_use(request.user, needed):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
 def _theme(value: str | None) -> Theme:
-    theme = Theme.objects.filter(pk=value).first() if value and value.isdigit() else None
-    return theme or Theme(name="Preview")
+    # ASCII digits that fit a bigint: "²".isdigit() is True, and 10**30 overflows the column.
+    if not value or not (value.isascii() and value.isdigit() and len(value) <= 18):
+        return Theme(name="Preview")
+    return Theme.objects.filter(pk=value).first() or Theme(name="Preview")
 
 
 def preview_widget(query: QueryDict) -> Widget:
@@ -56,6 +106,7 @@ def preview_widget(query: QueryDict) -> Widget:
     )
 
 
+@requires_one_of(PREVIEW_PERMISSIONS)
 def preview_page(request: HttpRequest) -> HttpResponse:
     widget = preview_widget(request.GET)
     scheme = request.GET.get("scheme", "")
@@ -78,10 +129,12 @@ def preview_page(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@requires_one_of(PREVIEW_PERMISSIONS)
 def preview_theme(request: HttpRequest) -> HttpResponse:
     return theme_stylesheet(_theme(request.GET.get("theme")))
 
 
+@requires_one_of(CONTRAST_PERMISSIONS)
 def contrast(request: HttpRequest) -> JsonResponse:
     """The contrast of every pair for the colours in the query (the theme form's current values)."""
     values = {name: request.GET.get(name, "") for name in CHECKED_FIELDS}

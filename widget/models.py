@@ -17,7 +17,7 @@ from widget.validators import (
     is_colour,
     is_public_id,
     parse_game_types,
-    parse_origins,
+    stored_origins,
     validate_colour,
     validate_currency,
     validate_game_types,
@@ -211,4 +211,5 @@ class Widget(models.Model):
         return parse_game_types(self.game_types)
 
     def origin_list(self) -> list[str]:
-        return parse_origins(self.allowed_origins)
+        # Tolerant: a value stored before today's validator must not turn the page into a 500.
+        return stored_origins(self.allowed_origins)

@@ -29,8 +29,8 @@ def own_origin_allowed(scope: dict[str, Any], origin: str) -> bool:
     domain, port = split_domain_port(host_header)
     if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
         return False
-    parts = urlsplit(origin)
     try:
+        parts = urlsplit(origin)  # raises for a malformed IPv6 literal: https://[a:b], https://[::1
         origin_port = parts.port or DEFAULT_PORTS.get(parts.scheme)
     except ValueError:
         return False
