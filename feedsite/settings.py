@@ -59,8 +59,10 @@ OPS_ALLOWED_NETWORKS = env.networks("OPS_ALLOWED_NETWORKS", ["127.0.0.0/8", "::1
 OPS_TOKEN = env.str("OPS_TOKEN")
 if OPS_TOKEN and len(OPS_TOKEN) < 24:
     raise ConfigError("OPS_TOKEN must be at least 24 characters long")
-# The debug error page hides passwords inside URL-valued settings (REDIS_URL, DATABASE_URL, …).
+# The debug error page masks credentials wherever they appear (frames, settings, request data).
 DEFAULT_EXCEPTION_REPORTER_FILTER = "feedsite.errors.MaskingExceptionReporterFilter"
+# ...and in what no filter reaches: the request URL, its query and the exception text.
+DEFAULT_EXCEPTION_REPORTER = "feedsite.errors.MaskingExceptionReporter"
 CSRF_TRUSTED_ORIGINS = env.origins("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [

@@ -342,10 +342,10 @@ class PreviewConsumer(WidgetConsumer):
     async def find_widget(self) -> Widget | None:
         from django.http import QueryDict
 
-        from widget.admin_preview import preview_widget
+        from widget.admin_preview import may_preview, preview_widget
 
-        user = self.scope.get("user")
-        if user is None or not user.is_active or not user.is_staff:
+        # Staff with a view, change or add permission on widgets or themes, as the preview page.
+        if not await database_sync_to_async(may_preview)(self.scope.get("user")):
             return None
         query = QueryDict(self.scope.get("query_string", b"").decode("latin-1"))
         return await database_sync_to_async(preview_widget)(query)
