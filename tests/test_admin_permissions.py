@@ -80,3 +80,39 @@ def test_the_preview_socket_rule_is_the_preview_page_rule(django_user_model):
     user.is_active, user.is_staff = True, False
     assert may_preview(user) is False
     assert may_preview(None) is False
+
+
+async def preview_socket_close_code(user) -> int | None:
+    """Open /ws/preview/ as ``user`` (the session's user, as AuthMiddlewareStack sets it)."""
+    from channels.testing import WebsocketCommunicator
+
+    from widget.consumers import PreviewConsumer
+
+    communicator = WebsocketCommunicator(
+        PreviewConsumer.as_asgi(),
+        "/ws/preview/?types=3",
+        headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")],
+    )
+    communicator.scope["user"] = user
+    communicator.scope["url_route"] = {"args": (), "kwargs": {}}
+    await communicator.connect()
+    first = await communicator.receive_output(5)
+    await communicator.disconnect()
+    return first.get("code") if first["type"] == "websocket.close" else None
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_preview_socket_asks_the_same_permissions_as_the_preview_page():
+    from asgiref.sync import sync_to_async
+    from django.contrib.auth.models import Permission, User
+
+    def staff(name: str, codename: str | None) -> User:
+        user = User.objects.create_user(name, password="x", is_staff=True)
+        if codename:
+            user.user_permissions.add(Permission.objects.get(codename=codename))
+        return User.objects.get(pk=user.pk)  # fresh: no cached permissions
+
+    bare = await sync_to_async(staff)("bare-staff", None)
+    viewer = await sync_to_async(staff)("widget-viewer", "view_widget")
+    assert await preview_socket_close_code(bare) == 4404, "staff alone sees nothing"
+    assert await preview_socket_close_code(viewer) is None, "view_widget gets the live preview"
