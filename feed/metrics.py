@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from prometheus_client import Counter, Gauge, Histogram
 
 HUB_MESSAGES = Counter("feed_hub_messages_total", "Pushes received from the BETCORE hub")
@@ -50,3 +52,6 @@ WIDGET_CONSUMERS_ALIVE = Gauge(
     "feed_widget_consumers_alive", "Widget socket consumers still in this process's memory, open or not"
 )
 WIDGET_CACHE_ENTRIES = Gauge("feed_widget_cache_entries", "Widgets (and unknown ids) kept by this process's cache")
+# Memory blocks Python's allocator holds for live objects (cheap to read, unlike counting objects).
+PYTHON_ALLOCATED_BLOCKS = Gauge("python_allocated_blocks", "Memory blocks allocated by Python for live objects")
+PYTHON_ALLOCATED_BLOCKS.set_function(sys.getallocatedblocks)

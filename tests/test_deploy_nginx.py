@@ -6,7 +6,6 @@ import asyncio
 import json
 import re
 import shlex
-import shutil
 import socket
 import ssl
 import subprocess
@@ -19,56 +18,23 @@ import requests
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
+from tests.front import NGINX, Front
 from tests.live import insecure_tls, wait_live
-from tests.processes import ROOT, Cluster, free_port, self_signed_certificate, wait_until_answers
+from tests.processes import ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
 
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 SOCKETS_PER_CLIENT = 20  # deploy/nginx/betcore-widget.conf: limit_conn betcore_sockets 20
-
-
-def procfile_command(name: str, port: int) -> list[str]:
-    line = next(line for line in (ROOT / "deploy" / "Procfile").read_text().splitlines() if line.startswith(name + ":"))
-    args = shlex.split(line.split(":", 1)[1])
-    args[args.index("-p") + 1] = str(port)
-    return [sys.executable, *args[1:]] if args[0] == "python" else args
 
 
 @pytest.fixture
 def front(tmp_path):
     if not Path(NGINX).exists():
         pytest.fail("Debian's nginx is needed: apt-get install nginx (.ci/run installs it)")
-    cluster = Cluster(tmp_path)
-    cluster.worker("worker")
-    ports = [free_port(), free_port()]
-    for name, port in zip(("web1", "web2"), ports, strict=True):
-        cluster.start(name, procfile_command(name, port), WIDGET_SOCKETS_PER_CLIENT="20")
-    for port in ports:
-        wait_until_answers(f"http://127.0.0.1:{port}/livez")
-    cert, key = self_signed_certificate(tmp_path)
-    https_port = free_port()
-    site = (ROOT / "deploy" / "nginx" / "betcore-widget.conf").read_text()
-    site = site.replace("listen 443 ssl;", f"listen 127.0.0.1:{https_port} ssl;")
-    site = site.replace("/etc/ssl/betcore/cert.pem", str(cert)).replace("/etc/ssl/betcore/key.pem", str(key))
-    site = site.replace("server 127.0.0.1:8001;", f"server 127.0.0.1:{ports[0]};")
-    site = site.replace("server 127.0.0.1:8002;", f"server 127.0.0.1:{ports[1]};")
-    (tmp_path / "site.conf").write_text(site)
-    (tmp_path / "nginx.conf").write_text(
-        f"daemon off;\npid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/nginx-error.log warn;\n"
-        "worker_processes 1;\nevents { worker_connections 512; }\n"
-        f"http {{\n  access_log {tmp_path}/nginx-access.log;\n  include {tmp_path}/site.conf;\n}}\n"
-    )
-    check = subprocess.run([NGINX, "-t", "-c", str(tmp_path / "nginx.conf")], capture_output=True, text=True)
-    assert check.returncode == 0, check.stderr
-    nginx = subprocess.Popen([NGINX, "-c", str(tmp_path / "nginx.conf")], stderr=subprocess.PIPE)
-    base = f"https://127.0.0.1:{https_port}"
-    wait_until_answers(base + "/livez", timeout=10)
-    asyncio.run(wait_live(cluster))
-    yield {"cluster": cluster, "base": base, "port": https_port}
-    nginx.terminate()
-    nginx.wait(10)
-    cluster.close()
+    running = Front(tmp_path, WIDGET_SOCKETS_PER_CLIENT="20")
+    asyncio.run(wait_live(running.cluster))
+    yield {"cluster": running.cluster, "base": running.base, "port": running.port}
+    running.close()
 
 
 async def open_socket(front: dict, source: str = "127.0.0.1"):
