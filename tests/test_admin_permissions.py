@@ -116,3 +116,24 @@ async def test_the_preview_socket_asks_the_same_permissions_as_the_preview_page(
     viewer = await sync_to_async(staff)("widget-viewer", "view_widget")
     assert await preview_socket_close_code(bare) == 4404, "staff alone sees nothing"
     assert await preview_socket_close_code(viewer) is None, "view_widget gets the live preview"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_preview_socket_before_the_feed_offers_any_game_type_shows_an_empty_widget():
+    from asgiref.sync import sync_to_async
+    from channels.testing import WebsocketCommunicator
+    from django.contrib.auth.models import User
+
+    from widget.consumers import PreviewConsumer
+
+    user = await sync_to_async(User.objects.create_superuser)("first-admin", "a@example.com", "x")
+    communicator = WebsocketCommunicator(
+        PreviewConsumer.as_asgi(), "/ws/preview/", headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
+    )
+    communicator.scope["user"] = user
+    communicator.scope["url_route"] = {"args": (), "kwargs": {}}
+    connected, _ = await communicator.connect()
+    assert connected
+    snapshot = await communicator.receive_json_from(5)
+    assert snapshot["type"] == "snapshot" and snapshot["games"] == []
+    await communicator.disconnect()

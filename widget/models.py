@@ -208,6 +208,9 @@ class Widget(models.Model):
         super().save(*args, **kwargs)
 
     def game_type_list(self) -> list[int]:
+        """The game types shown, in order; none for an unsaved preview before the feed offers any."""
+        if not self.game_types.strip():
+            return []  # saved widgets always have some (the field's validator)
         return parse_game_types(self.game_types)
 
     def origin_list(self) -> list[str]:
