@@ -13,17 +13,26 @@ signalrcore 1.0.2 is used through subclasses of its own classes, never by patchi
   Close messages on as plain dicts and never lets a bad record kill the reader thread.
 - ``http_status``: the HTTP status behind a failed negotiate or upgrade, from the
   exception types signalrcore and urllib raise, not from message text.
+
+Subclassing still reads signalrcore's private names (``_negotiate``, ``_callbacks``,
+``_client``, …). ``self_test`` checks, once per process and before the first connection,
+that the installed signalrcore is a version this module was written against and that
+every one of those names is there; otherwise ``SignalrcoreMismatch`` stops the worker
+with the list of what is missing, instead of a connection failing deep inside a thread.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 import re
 import socket
 import ssl
 import threading
 import urllib.error
 from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from signalrcore.hub.base_hub_connection import BaseHubConnection
@@ -35,6 +44,59 @@ from signalrcore.transport.base_transport import TransportState
 from signalrcore.transport.sockets.errors import SocketHandshakeError
 from signalrcore.transport.websockets.websocket_client import WebSocketClient
 from signalrcore.transport.websockets.websocket_transport import WebsocketTransport
+
+log = logging.getLogger("betcore.signalr")
+
+# Versions this adapter was written and tested against (major.minor), and the private
+# names it reads: on classes (checked at once) and on instances (checked on the first one).
+KNOWN_VERSIONS = ("1.0",)
+CLASS_ATTRIBUTES = {
+    BaseHubConnection: ("_negotiate", "on_message", "on_open", "on_close"),
+    WebsocketTransport: (
+        "_client",
+        "create_client",
+        "on_socket_error",
+        "on_socket_close",
+        "on_socket_open",
+        "send",
+        "stop",
+    ),
+    WebSocketClient: ("dispose",),
+    JsonHubProtocol: ("get_message", "parse_messages"),
+}
+CONNECTION_ATTRIBUTES = ("_selected_protocol", "_callbacks", "kwargs", "proxies", "skip_negotiation", "headers")
+CALLBACK_ATTRIBUTES = ("on_close", "on_open", "on_reconnect")
+
+
+class SignalrcoreMismatch(RuntimeError):
+    """The installed signalrcore is not one this adapter knows: what differs, in one line."""
+
+
+@functools.cache
+def self_test() -> str:
+    """The installed signalrcore's version, once its version and private names are checked."""
+    try:
+        installed = version("signalrcore")
+    except PackageNotFoundError:
+        raise SignalrcoreMismatch("signalrcore is not installed") from None
+    if not installed.startswith(tuple(f"{known}." for known in KNOWN_VERSIONS)):
+        raise SignalrcoreMismatch(f"signalrcore {installed} is not a version this adapter knows ({KNOWN_VERSIONS})")
+    missing = [
+        f"{cls.__name__}.{name}" for cls, names in CLASS_ATTRIBUTES.items() for name in names if not hasattr(cls, name)
+    ]
+    if missing:
+        raise SignalrcoreMismatch(f"signalrcore {installed} lacks {', '.join(missing)}")
+    log.info("signalrcore %s: the adapter's private names are all present", installed)
+    return installed
+
+
+def _check_connection(connection: BaseHubConnection) -> None:
+    missing = [name for name in CONNECTION_ATTRIBUTES if not hasattr(connection, name)]
+    callbacks = getattr(connection, "_callbacks", None)
+    missing += [f"_callbacks.{name}" for name in CALLBACK_ATTRIBUTES if not hasattr(callbacks, name)]
+    if missing:
+        raise SignalrcoreMismatch(f"signalrcore {self_test()} hub connections lack {', '.join(missing)}")
+
 
 RS = "\x1e"
 MAX_RECORD_BYTES = 1024 * 1024  # a push is a few hundred bytes; anything near this is not a push
@@ -94,6 +156,7 @@ class FeedHubConnection(BaseHubConnection):  # type: ignore[misc,unused-ignore]
         skip_negotiation: bool,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
+        self_test()
         headers = {"Authorization": f"Bearer {bearer_token}"} if bearer_token else {}
         super().__init__(
             url=url,
@@ -105,6 +168,7 @@ class FeedHubConnection(BaseHubConnection):  # type: ignore[misc,unused-ignore]
             reconnection_handler=None,  # signalrcore's reconnect is the supervisor's job
             enable_trace=False,
         )
+        _check_connection(self)
 
     def start(self) -> bool:
         response = self._negotiate()
