@@ -1,5 +1,10 @@
+import gzip
+import re
+
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.contrib.staticfiles import finders
 
 from tests.admin_forms import theme_form_data
 from widget.models import Theme, Widget
@@ -40,9 +45,9 @@ def test_every_other_page_refuses_to_be_framed(client, widget, path):
 
 def test_language_and_scheme_overrides_are_validated(client, widget):
     page = client.get(f"/w/{widget.public_id}/?lang=ru&scheme=dark").content.decode()
-    assert '<html lang="ru">' in page and 'data-scheme="dark"' in page
+    assert '<html lang="ru" dir="ltr">' in page and 'data-scheme="dark"' in page
     hostile = client.get(f"/w/{widget.public_id}/?lang=<script>&scheme=javascript:").content.decode()
-    assert '<html lang="en">' in hostile and 'data-scheme="light"' in hostile
+    assert '<html lang="en" dir="ltr">' in hostile and 'data-scheme="light"' in hostile
 
 
 def test_theme_css_carries_only_validated_values(client, widget):
@@ -199,3 +204,54 @@ def test_non_ascii_digits_are_not_game_type_ids():
     for value in ("²", "3, ٣", "１"):
         with pytest.raises(ValidationError):
             parse_game_types(value)
+
+
+def test_the_widget_page_is_served_compressed_to_browsers_that_accept_it(client, widget):
+    plain = client.get(f"/w/{widget.public_id}/")
+    assert "Content-Encoding" not in plain
+    zipped = client.get(f"/w/{widget.public_id}/", headers={"accept-encoding": "gzip, deflate, br"})
+    assert zipped["Content-Encoding"] == "gzip" and "Accept-Encoding" in zipped["Vary"]
+    assert len(zipped.content) < len(plain.content) / 2
+    assert gzip.decompress(zipped.content).startswith(b"<!doctype html>")
+    assert zipped["Content-Security-Policy"] == plain["Content-Security-Policy"]
+
+
+def test_the_compressed_widget_page_carries_no_secret_for_breach_to_guess(client, widget):
+    response = client.get(f"/w/{widget.public_id}/", headers={"accept-encoding": "gzip"})
+    body = gzip.decompress(response.content).decode()
+    assert "csrfmiddlewaretoken" not in body and not response.cookies
+    assert "Set-Cookie" not in response
+
+
+@pytest.mark.parametrize(("language", "direction"), [("en", "ltr"), ("ru", "ltr"), ("ar", "rtl"), ("fa", "rtl")])
+def test_the_page_direction_follows_the_language(client, widget, language, direction):
+    if language not in dict(settings.LANGUAGES):
+        pytest.skip(f"{language} is not in settings.LANGUAGES yet")
+    for path in (f"/w/{widget.public_id}/?lang={language}", f"/w/no-such-widget/?lang={language}"):
+        assert f'<html lang="{language}" dir="{direction}">' in client.get(path).content.decode()
+
+
+def test_round_ids_and_amounts_are_isolated_left_to_right_in_the_first_paint(client, widget):
+    page = client.get(f"/w/{widget.public_id}/").content.decode()
+    amounts = re.findall(r'<span class="bw-jackpot-amount"[^>]*>', page)
+    assert amounts and all('dir="ltr"' in amount for amount in amounts)
+
+
+def test_every_page_links_a_favicon_that_exists(client, widget, settings):
+    settings.DEMO_PAGES = True
+    paths = [f"/w/{widget.public_id}/", "/w/no-such-widget/", "/demo/partner/", "/demo/partner/?layout=crowded", "/"]
+    for path in paths:
+        body = client.get(path).content.decode()
+        assert '<link rel="icon" href="/static/favicon/favicon.png">' in body, path
+    assert finders.find("favicon/favicon.png")
+
+
+def test_the_crowded_demo_page_embeds_two_widgets_several_times(client, widget, theme, settings):
+    settings.DEMO_PAGES = True
+    second = Widget.objects.create(name="Z second", game_types="1", theme=theme)
+    page = client.get("/demo/partner/?layout=crowded").content.decode()
+    assert page.count(f'data-widget="{widget.public_id}"') == 1
+    assert page.count(f'data-widget="{second.public_id}"') == 4  # three embeds, one slot filled by script
+    assert page.count('data-lang="ru"') == 1 and 'id="demo-footer"' in page
+    settings.DEMO_PAGES = False
+    assert client.get("/demo/partner/?layout=crowded").status_code == 404

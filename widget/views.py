@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
 from feed.snapshot import read_snapshot
@@ -70,6 +71,9 @@ def _choice(request: HttpRequest, name: str, allowed: tuple[str, ...] | list[str
     return value if value in allowed else default
 
 
+# Compressed: the page carries no secret for BREACH to guess at (no CSRF token, no
+# session, no personal data; the same feed state for every viewer), so gzip is safe here.
+@gzip_page
 @require_GET
 @xframe_options_exempt  # framing is governed by the per-widget CSP frame-ancestors instead
 async def widget_page(request: HttpRequest, public_id: str) -> HttpResponse:
@@ -132,6 +136,7 @@ async def render_widget(
 
 def _games_for_template(widget: Widget, snapshot: dict, labels: dict) -> list[dict]:
     games = {game["t"]: game for game in snapshot["games"]}
+    pooled = any(row.get("t") == 0 for row in snapshot["jackpots"])
     rows = []
     for game_type in widget.game_type_list():
         game = games.get(game_type, {})
@@ -145,6 +150,8 @@ def _games_for_template(widget: Widget, snapshot: dict, labels: dict) -> list[di
                 "state_label": labels["states"].get(state_key, ""),
                 "results": snapshot["results"].get(str(game_type), [])[:3],
                 "more_results": len(snapshot["results"].get(str(game_type), [])) > 3,
+                # As widget.js decides: a game's own pot is hidden when it has none and a pooled one shows.
+                "jackpot_hidden": pooled and not any(row.get("t") == game_type for row in snapshot["jackpots"]),
             }
         )
     return rows
@@ -193,7 +200,14 @@ def demo_partner_page(request: HttpRequest) -> HttpResponse:
     public_id = request.GET.get("widget", "") or widget.public_id
     language = _choice(request, "lang", [code for code, _ in settings.LANGUAGES], "")
     context = {"public_id": public_id, "language": language, "widget_origin": widget_origin, "widget": widget}
-    response = render(request, "widget/demo_partner.html", context)
+    template = "widget/demo_partner.html"
+    if request.GET.get("layout") == "crowded":
+        # A busy partner page: two widgets, the second embedded three times (once in
+        # Russian, once in the footer far below the fold); a script may add more later.
+        others = Widget.objects.enabled().exclude(pk=widget.pk)[:1]
+        context["second_id"] = others[0].public_id if others else widget.public_id
+        template = "widget/demo_crowded.html"
+    response = render(request, template, context)
     # A partner's page: it loads embed.js from the widget's origin and frames the widget from there.
     response["Content-Security-Policy"] = (
         f"default-src 'self'; script-src 'self' {widget_origin}; frame-src {widget_origin}; "

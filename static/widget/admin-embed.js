@@ -14,7 +14,9 @@
   }
 
   // No fixed height: a few lines listen for the widget's size messages (only from its
-  // origin and its own frame) and set the frame's height, as embed.js does.
+  // origin and its own frame) and set the frame's height, as embed.js does. The hello on
+  // load tells the widget this page's origin (it posts only there) in engines without
+  // location.ancestorOrigins.
   function iframeSnippet(id, lang, scheme) {
     var frameId = "betcore-" + id;
     var fixed = new URLSearchParams();
@@ -26,7 +28,8 @@
         'if(l)q.set("lang",l);f.src="' + src + '"+(q.toString()?"?"+q:"");'
       : 'f.src="' + src + (fixed.toString() ? "?" + fixed.toString() : "") + '";';
     return '<iframe id="' + frameId + '" title="Live games" scrolling="no" style="border:0;width:100%;height:640px;display:block"></iframe>\n' +
-      "<script>(function(){var f=document.getElementById(\"" + frameId + "\");" + setSrc +
+      "<script>(function(){var f=document.getElementById(\"" + frameId + "\");" +
+      'f.onload=function(){f.contentWindow.postMessage({source:"betcore-embed",event:"hello"},"' + origin + '");};' + setSrc +
       'addEventListener("message",function(e){var d=e.data;if(e.origin!=="' + origin + '"||e.source!==f.contentWindow||!d||' +
       'd.source!=="betcore-widget"||!d.detail||!(d.detail.height>0))return;' +
       'f.style.height=Math.min(5000,Math.ceil(d.detail.height))+"px";});})();</script>';

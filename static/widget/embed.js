@@ -2,8 +2,10 @@
 //   data-widget="PUBLIC_ID" data-lang="ru" data-scheme="dark" async></script>
 // data-lang="page" takes the host page's <html lang>.
 // The iframe follows the widget's height (shrinking too), starting from the height this
-// widget last had on this browser so the page does not jump. The host page receives DOM
-// events "betcore:ready", "betcore:resize", "betcore:connection", "betcore:result",
+// widget last had on this browser so the page does not jump. To keep content below the
+// widget from moving when the frame appears (after the page's first paint: the script is
+// async), give the script's container a min-height. The host page receives DOM events
+// "betcore:ready", "betcore:resize", "betcore:connection", "betcore:result",
 // "betcore:jackpot" and "betcore:error" (detail.reason: "unknown-widget", "unavailable",
 // "unreachable") on the script's container element. Event details carry feed text:
 // treat it as untrusted text, never insert it as HTML.
@@ -26,7 +28,8 @@
   frame.title = script.dataset.title || "Live games";
   frame.loading = "lazy";
   frame.setAttribute("scrolling", "no");
-  var heightKey = "betcore-widget-height:" + script.dataset.widget;
+  // Per language too: the same widget in Russian is taller than in English.
+  var heightKey = "betcore-widget-height:" + script.dataset.widget + ":" + (lang || "");
   var remembered = 0;
   try {
     remembered = parseInt(localStorage.getItem(heightKey), 10) || 0;
@@ -42,6 +45,8 @@
   script.parentNode.insertBefore(container, script);
 
   var heard = false;
+  // Each embed listens for its own frame only (event.source), however many frames of the
+  // same widget the page holds.
   window.addEventListener("message", function (event) {
     // Only our widget's origin, and only this iframe's window, may talk to us.
     if (event.origin !== widgetOrigin || event.source !== frame.contentWindow) return;
@@ -63,11 +68,31 @@
     container.dispatchEvent(new CustomEvent("betcore:" + data.event, { detail: data.detail, bubbles: true }));
   });
   // A widget host that cannot be reached never says anything: tell the page after a while.
-  setTimeout(function () {
-    if (heard) return;
-    container.dispatchEvent(new CustomEvent("betcore:error", { detail: { reason: "unreachable" }, bubbles: true }));
-  }, 20000);
+  // The clock starts only once the browser was asked to load the frame: a lazy frame far
+  // below the fold is not late, it has not been asked yet.
+  var timing = false;
+  function expectAnswer() {
+    if (timing) return;
+    timing = true;
+    setTimeout(function () {
+      if (heard) return;
+      container.dispatchEvent(new CustomEvent("betcore:error", { detail: { reason: "unreachable" }, bubbles: true }));
+    }, 20000);
+  }
+  if (window.IntersectionObserver) {
+    var seen = new IntersectionObserver(function (entries) {
+      if (!entries[entries.length - 1].isIntersecting) return;
+      seen.disconnect();
+      expectAnswer();
+    });
+    seen.observe(frame);
+  } else {
+    expectAnswer();
+  }
+  // The widget posts only to its parent's origin; engines without location.ancestorOrigins
+  // learn it from this hello (sent by the parent window itself, which the widget checks).
   frame.addEventListener("load", function () {
+    expectAnswer();
     frame.contentWindow.postMessage({ source: "betcore-embed", event: "hello" }, widgetOrigin);
   });
 })();

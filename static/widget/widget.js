@@ -6,10 +6,10 @@ const readJson = (id) => JSON.parse(document.getElementById(id).textContent);
 const root = $(".bw-root");
 const labels = readJson("bw-labels");
 const config = readJson("bw-config");
-const lang = root.dataset.lang;
-// Numbers are formatted here only (the server leaves them to the script), so the first
-// paint and every live update use the same CLDR rules of the viewer's language.
+const lang = document.documentElement.lang;
+// Numbers are formatted here only: first paint and live updates follow the same CLDR rules.
 const numberFormat = new Intl.NumberFormat(lang, { maximumFractionDigits: 0 });
+const idFormat = new Intl.NumberFormat(lang, { useGrouping: false }); // ids: no grouping
 const amountFormat = new Intl.NumberFormat(lang, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 let moneyFormat = amountFormat;
 function formatMoneyIn(currency) {
@@ -21,19 +21,23 @@ function formatMoneyIn(currency) {
 }
 formatMoneyIn(config.currency);
 
-// Motion only when the viewer has not asked for less and has not paused the ticker.
+// Motion only if the viewer asked neither for less nor for a pause.
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 const motionAllowed = () => !reducedMotion.matches && !userPaused;
 
 const state = { games: new Map(), results: new Map(), jackpots: new Map(), names: {}, feed: "starting", clockOffset: 0 };
 let socket = null;
 let socketOpen = false;
+// Until the first socket opens (or fails, or 5 s pass) the rendered state stands: no
+// "reconnecting" flash at every load.
+let firstConnect = true;
+let everOpen = false;
 let userPaused = false;
 let attempt = 0;
 let retryTimer = null;
 let stopped = false;
 
-// ---- rendering ----------------------------------------------------------------------------
+// ---- rendering
 
 function gameItem(t) {
   return $(`.bw-game[data-t="${Number(t)}"]`);
@@ -45,23 +49,23 @@ function renderGame(t) {
   const game = state.games.get(t) || {};
   $(".bw-game-name", item).textContent = state.names[String(t)] || `#${t}`;
   const round = $(".bw-round", item);
-  if (round) round.textContent = game.round ? `${labels.round} ${numberFormat.format(game.round)}` : "";
+  if (round) round.replaceChildren(...(game.round ? [`${labels.round} `, ltr(idFormat.format(game.round))] : []));
   renderTiming(item, game);
   renderResults(t);
 }
 
-// Seconds of betting left, or null when the game is not taking bets (by the clock, not
-// only by the feed: at the deadline the widget closes betting without waiting for a push).
+// Seconds of betting left, or null when not taking bets (by the clock: at the deadline
+// betting closes without waiting for a push).
 function secondsLeft(game) {
   if (!game.deadline || game.phase !== "betting" || game.maintenance) return null;
   return Math.max(0, (game.deadline - (Date.now() + state.clockOffset)) / 1000);
 }
 
-const bettingWindows = new Map(); // game type -> { deadline, opened } for the progress bar
+const bettingWindows = new Map(); // t -> { deadline, opened }, for the progress bar
 
 function renderTiming(item, game) {
   const left = secondsLeft(game);
-  const live = state.feed === "live" && socketOpen;
+  const live = state.feed === "live" && (socketOpen || firstConnect);
   const status = $(".bw-state", item);
   if (status) {
     let key = game.maintenance ? "maintenance" : game.phase || game.state || "";
@@ -72,7 +76,7 @@ function renderTiming(item, game) {
   const countdown = $(".bw-countdown", item);
   if (!countdown) return;
   const t = Number(item.dataset.t);
-  // While the countdown runs it is the betting signal; the "Betting open" label stays for readers.
+  // While the countdown runs it says "betting open"; the label stays for readers.
   if (status) status.classList.toggle("bw-visually-hidden", left !== null && left > 0);
   if (left === null || left === 0) {
     countdown.hidden = true;
@@ -81,7 +85,7 @@ function renderTiming(item, game) {
   }
   countdown.hidden = false;
   if (!live) {
-    // No live feed: the deadline may have moved; show no number rather than a wrong one.
+    // Not live: the deadline may have moved; no number rather than a wrong one.
     countdown.dataset.urgent = "false";
     $(".bw-countdown-text", countdown).textContent = "—";
     return;
@@ -101,7 +105,7 @@ function renderTiming(item, game) {
   bar.value = Math.round(Math.min(1, left / span) * 1000);
 }
 
-const RESULTS_SHOWN = 3; // a phone shows four games in one screen; "more" shows the rest
+const RESULTS_SHOWN = 3; // four games fit a phone screen; "more" shows the rest
 const expanded = new Set();
 
 function renderResults(t) {
@@ -126,7 +130,7 @@ function renderResults(t) {
   }
 }
 
-// ---- results drawn per game: one implementation for the first paint and live updates -------
+// ---- results drawn per game, for the first paint and live updates
 
 const words = labels.result;
 const element = (tag, className, text) => {
@@ -137,9 +141,11 @@ const element = (tag, className, text) => {
 };
 const DIE_FACES = ["⚀", "⚁", "⚂", "⚃", "⚄", "⚅"];
 const isInt = (value) => Number.isInteger(value);
+// Ids and amounts stay left-to-right in right-to-left text ([dir] isolates).
+const ltr = (text, className) => Object.assign(element("span", className, text), { dir: "ltr" });
 
-// Each renderer recognises its result by shape (BETCORE has not published game-type ids
-// or result schemas), draws it with the viewer's words, and says it in text for readers.
+// Each renderer recognises its result by shape (BETCORE publishes no result schemas),
+// draws it with the viewer's words, and says it in text for readers.
 const RENDERERS = [
   {
     kind: "dice",
@@ -167,7 +173,6 @@ const RENDERERS = [
     draw(f, box) {
       const winner = element("span", "bw-winner", words[f.winner.toLowerCase()]);
       winner.dataset.side = f.winner.toLowerCase();
-      // Scores as "player : banker": the winner's badge says who won; readers hear the words.
       box.append(winner, element("span", "bw-scores", `${f.player} : ${f.banker}`));
       return `${words[f.winner.toLowerCase()]}: ${words.player} ${f.player}, ${words.banker} ${f.banker}`;
     },
@@ -217,7 +222,7 @@ function drawResult(result, box) {
   return renderer.draw(fields, box);
 }
 
-let arrived = null; // the id of the result that just came in: it slides in once
+let arrived = null; // the result that just came in slides in once
 
 function resultItem(result) {
   const li = element("li", "bw-result");
@@ -228,7 +233,7 @@ function resultItem(result) {
   li.dataset.kind = draw.dataset.kind || "text";
   draw.setAttribute("aria-label", spoken);
   const meta = element("span", "bw-result-meta");
-  meta.append(element("span", "bw-result-round", `#${result.id}`));
+  meta.append(ltr(`#${idFormat.format(result.id)}`, "bw-result-round"));
   if (result.at) {
     const time = element("time", "bw-result-time", ago(result.at));
     time.dateTime = new Date(result.at).toISOString();
@@ -238,9 +243,6 @@ function resultItem(result) {
   return li;
 }
 
-function spokenResult(result) {
-  return drawResult(result, element("span"));
-}
 
 document.addEventListener("click", (event) => {
   const more = event.target.closest && event.target.closest(".bw-more");
@@ -251,11 +253,11 @@ document.addEventListener("click", (event) => {
   renderResults(t);
 });
 
-// A pot per game type and currency; t 0 is one pot for all games, currency "" one BETCORE did not name.
+// A pot per game type and currency; t 0: one pot for all games; currency "": not named.
 const jackpotFor = (t) => state.jackpots.get(`${t}:${config.currency}`) || state.jackpots.get(`${t}:`);
 
-// Jackpots grow between polls at the rate the last two polls showed, so they count up
-// smoothly instead of jumping every few seconds; a lower value (a win) is shown at once.
+// Jackpots count up between polls at the rate of the last two, instead of jumping; a
+// lower value (a win) shows at once.
 const growth = new Map(); // key -> { value, at, rate }
 
 function noteJackpot(row) {
@@ -269,7 +271,7 @@ function noteJackpot(row) {
 function shownAmount(row) {
   const seen = growth.get(`${row.t}:${row.currency}`);
   if (!seen || !seen.rate || !motionAllowed()) return row.amount;
-  // Never more than one poll interval ahead: without fresh data the count stops.
+  // At most one poll interval ahead: without fresh data the count stops.
   return seen.value + seen.rate * Math.min(Date.now() - seen.at, 10000);
 }
 
@@ -286,7 +288,8 @@ function renderJackpots() {
 
 function connectionState() {
   if (userPaused) return "updatesPaused";
-  if (!socketOpen) return stopped ? "offline" : "reconnecting";
+  if (stopped) return "offline";
+  if (!socketOpen && !firstConnect) return everOpen ? "reconnecting" : "starting";
   const shown = config.gameTypes.map((t) => state.games.get(t)).filter(Boolean);
   if (shown.length && shown.every((game) => game.maintenance)) return "maintenance";
   return state.feed === "live" || state.feed === "paused" ? state.feed : "reconnecting";
@@ -301,7 +304,7 @@ function renderStatus() {
   status.dataset.state = key;
   $(".bw-status-icon", status).textContent = STATE_ICONS[key] || "•";
   $(".bw-status-text", status).textContent = labels.status[key] || key;
-  // One banner says why the cards are dimmed and the countdowns stopped.
+  // The banner says why cards are dimmed and countdowns stopped.
   root.dataset.feed = key;
   const banner = $(".bw-banner");
   const why = labels.banner[key];
@@ -317,7 +320,7 @@ function renderStatus() {
   }
 }
 
-// The admin changed this widget: its lists follow the new game types and switches.
+// The admin changed this widget: the lists follow.
 function newItem(templateId, t) {
   const item = document.getElementById(templateId).content.firstElementChild.cloneNode(true);
   item.dataset.t = String(t);
@@ -344,7 +347,7 @@ function renderAll() {
   renderStatus();
 }
 
-// ---- applying protocol messages -------------------------------------------------------------
+// ---- applying protocol messages
 
 function applySnapshot(message) {
   state.clockOffset = message.now - Date.now();
@@ -371,7 +374,7 @@ const handlers = {
     arrived = message.result.id;
     renderResults(message.t);
     arrived = null;
-    announce(`${labels.newResult}: ${state.names[String(message.t)] || ""} #${message.result.id} ${spokenResult(message.result)}`);
+    announce(`${labels.newResult}: ${state.names[String(message.t)] || ""} #${message.result.id} ${drawResult(message.result, element("span"))}`);
     tellHost("result", { gameType: message.t, result: message.result });
   },
   jackpots(message) {
@@ -384,32 +387,31 @@ const handlers = {
     if (shown.length) tellHost("jackpot", { rows: shown });
   },
   names(message) {
-    // Names in the viewer's language win over the fallbacks the snapshot filled in.
+    // Names in the viewer's language win over the snapshot's fallbacks.
     state.names = { ...state.names, ...message.names };
     renderAll();
   },
   config(message) {
     Object.assign(config, message.config);
     formatMoneyIn(config.currency);
-    // A new href (the URL carries the theme's version) makes the browser fetch the stylesheet again.
+    // A new href (with the theme's version) fetches the stylesheet again.
     const theme = $("link.bw-theme");
     if (theme && theme.getAttribute("href") !== message.theme) theme.href = message.theme;
     root.dataset.themeScheme = message.themeScheme;
     if (!new URLSearchParams(location.search).has("scheme")) root.dataset.scheme = message.themeScheme;
     rebuildLists();
-    renderAll(); // the snapshot that follows fills in the new games' data
+    renderAll(); // the next snapshot fills in new games
   },
   status(message) {
     const recovered = message.resync || (message.state === "live" && state.feed !== "live");
     state.feed = message.state;
     renderStatus();
-    // Changes may have been missed while the feed was away: take a fresh snapshot, at a
-    // random moment within 2 s so that thousands of viewers do not all ask at once.
+    // Changes may have been missed: a fresh snapshot, within 2 s at random (not all viewers at once).
     if (recovered) setTimeout(() => send({ type: "resync" }), Math.random() * 2000);
   },
 };
 
-// ---- polite, throttled announcements (at most one every 5 s) ----------------------------------
+// ---- polite, throttled announcements (at most one every 5 s)
 
 let pendingAnnouncement = null;
 let lastAnnounced = 0;
@@ -424,7 +426,7 @@ function announce(text) {
   }, wait);
 }
 
-// ---- the socket, with exponential backoff and full jitter ------------------------------------
+// ---- the socket, with exponential backoff and full jitter
 
 function send(message) {
   if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
@@ -443,7 +445,8 @@ function connect() {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   socket = new WebSocket(`${scheme}//${location.host}${root.dataset.socket}`);
   socket.addEventListener("open", () => {
-    socketOpen = true;
+    socketOpen = everOpen = true;
+    firstConnect = false;
     attempt = 0;
     if (!wantsUpdates()) send({ type: "pause" });
     if (saveData()) send({ type: "lite", on: true });
@@ -456,67 +459,71 @@ function connect() {
     } catch {
       return;
     }
-    // A frame is one message or, when several changed in the same tick, an array of them.
+    // One message, or an array of those changed in the same tick.
     for (const message of Array.isArray(data) ? data : [data]) {
       const handler = message && handlers[message.type];
       if (handler) handler(message);
     }
   });
   socket.addEventListener("close", (event) => {
-    socketOpen = false;
+    socketOpen = firstConnect = false;
     socket = null;
     if (event.code === 4404 || event.code === 4410) {
-      stopped = true; // the widget is unknown, or was switched off in the admin: retrying will not help
+      stopped = true; // unknown or switched off: retrying will not help
       renderStatus();
       return;
     }
     renderStatus();
-    // Exponential backoff with jitter: after a server restart, viewers come back spread
-    // over seconds (0.5-1 s, 0.8-1.6 s, 1.3-2.6 s, ... capped at 30 s), never all at once.
+    // Backoff with jitter: after a restart viewers come back spread over seconds.
     const delay = Math.min(30000, 1000 * 1.6 ** attempt) * (0.5 + Math.random() / 2);
     attempt += 1;
     retryTimer = setTimeout(connect, delay);
   });
 }
 
-// ---- host page: size and events via postMessage, origins checked both ways ------------------
+// ---- host page: size and events via postMessage, to the parent's origin only
 
-const hostOrigins = config.partnerOrigins;
+// Posts to another origin log errors on the partner's page: messages wait for the
+// parent's origin, from ancestorOrigins or embed.js's hello (sent by the parent window),
+// one allowed to frame us (or ours: the admin preview).
 const inFrame = window.parent !== window;
+const mayFrame = (origin) => origin === location.origin || config.partnerOrigins.includes(origin);
+const ancestor = location.ancestorOrigins && location.ancestorOrigins[0];
+let hostOrigin = inFrame && ancestor && mayFrame(ancestor) ? ancestor : null;
+const waiting = [];
+
 function tellHost(event, detail = {}) {
   if (!inFrame) return;
   const message = { source: "betcore-widget", event, detail };
-  // A message reaches the parent only if its origin is one we allow.
-  for (const origin of [...hostOrigins, location.origin]) {
-    try {
-      window.parent.postMessage(message, origin);
-    } catch {
-      /* origin not valid for postMessage: skip */
-    }
-  }
+  if (hostOrigin) window.parent.postMessage(message, hostOrigin);
+  else if (waiting.push(message) > 30) waiting.shift();
 }
 
-// The content's own height (not the document's, which never gets smaller than the
-// iframe), so the frame shrinks as well as grows.
+// The content's height, not the document's (never below the frame's): so it shrinks too.
 const contentHeight = () => Math.ceil(root.getBoundingClientRect().height);
 
 window.addEventListener("message", (event) => {
-  if (!hostOrigins.includes(event.origin) || event.source !== window.parent) return;
+  if (event.source !== window.parent || !mayFrame(event.origin)) return;
   if (event.data && event.data.source === "betcore-embed" && event.data.event === "hello") {
+    hostOrigin = event.origin;
+    for (const message of waiting.splice(0)) window.parent.postMessage(message, hostOrigin);
     tellHost("resize", { height: contentHeight() });
   }
 });
 
+// Also measured by the ticker: engines skip ResizeObserver in cross-origin frames out of view.
 let lastHeight = 0;
-new ResizeObserver(() => {
+function followContent() {
+  if (!inFrame) return;
   const height = contentHeight();
   if (height !== lastHeight) {
     lastHeight = height;
     tellHost("resize", { height });
   }
-}).observe(root);
+}
+new ResizeObserver(followContent).observe(root);
 
-// ---- attention: hidden pages and the pause control ---------------------------------------------
+// ---- attention: hidden pages and the pause control
 
 document.addEventListener("visibilitychange", () => {
   send({ type: wantsUpdates() ? "resume" : "pause" });
@@ -538,6 +545,7 @@ setInterval(() => {
     if (item) renderTiming(item, state.games.get(t) || {});
   }
   if (motionAllowed() && growth.size) renderJackpots();
+  followContent();
 }, 250);
 
 setInterval(() => {
@@ -545,5 +553,12 @@ setInterval(() => {
 }, 30000);
 
 applySnapshot(readJson("bw-snapshot"));
+root.dataset.ready = "";
 connect();
-tellHost("ready", { height: contentHeight() });
+setTimeout(() => {
+  if (!firstConnect) return;
+  firstConnect = false;
+  renderStatus();
+}, 5000);
+lastHeight = inFrame ? contentHeight() : 0;
+tellHost("ready", { height: lastHeight });
