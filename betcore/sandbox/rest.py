@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from betcore.sandbox.tokens import WRONG_CREDENTIALS, bearer_token
+from betcore.sandbox.video import stream_path
 
 if TYPE_CHECKING:
     from betcore.sandbox.state import SandboxState
@@ -68,7 +69,10 @@ def routes(state: SandboxState, base: str) -> list[web.RouteDef]:
         language = request.query.get("languageCode", "en").lower()
         if state.replay is not None:
             return web.json_response(state.replay.translations(language))
-        return web.json_response(state.simulation.translations(language))
+        rows = state.simulation.translations(language)
+        # [SANDBOX] each game type names its live stream: the field a real BETCORE might add.
+        origin = f"{request.scheme}://{request.host}"
+        return web.json_response([{**row, "streamUrl": origin + stream_path(int(row["gameType"]))} for row in rows])
 
     async def jackpots(request: web.Request) -> web.Response:
         authorized(request)

@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from betcore.sandbox import hub, rest
+from betcore.sandbox import hub, rest, video
 from betcore.sandbox.replay import Recording, ReplayFeed
 from betcore.sandbox.simulation import Simulation
 from betcore.sandbox.state import Controls, SandboxState
@@ -103,6 +103,7 @@ class Sandbox:
         app.add_routes(rest.routes(self.state, self.api_base))
         app.add_routes(hub.routes(self.state, self.hub_path))
         app.add_routes(self._control_routes())
+        app.add_routes(video.routes(self.state.clock))
         return app
 
     async def serve(self) -> None:
