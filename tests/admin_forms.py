@@ -33,5 +33,10 @@ def widget_form_data(theme_id: int, **changes: Any) -> dict[str, Any]:
         "show_results": "on",
         "show_jackpots": "on",
         "allowed_origins": "",
+        # The play settings inline (play app), left empty: no play link.
+        "play-TOTAL_FORMS": "1",
+        "play-INITIAL_FORMS": "0",
+        "play-MIN_NUM_FORMS": "0",
+        "play-MAX_NUM_FORMS": "1",
         **changes,
     }

@@ -49,6 +49,7 @@ def test_choosing_game_types_in_the_admin_stops_following_the_feed(admin_client,
         "show_results": "on",
         "show_jackpots": "on",
         "allowed_origins": widget.allowed_origins,
+        **{f"play-{name}": value for name, value in (("TOTAL_FORMS", "1"), ("INITIAL_FORMS", "0"))},
     }
     response = admin_client.post(f"/admin/widget/widget/{widget.pk}/change/", form)
     assert response.status_code == 302, response.content[:2000]

@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.timezone import localtime
 from django.utils.translation import get_language
 
+from play.admin import PlaySettingsInline, audience_charts, taps_today_column
 from widget import admin_preview
 from widget.admin_status import viewers_now
 from widget.contrast import WARN_BELOW
@@ -115,16 +116,21 @@ class WidgetForm(forms.ModelForm):
 class WidgetAdmin(admin.ModelAdmin):
     form = WidgetForm
     # Fits 1280 px beside the navigation and the filters (language is a filter, not a column).
-    list_display = ("name", "games", "theme", "enabled", "viewers", "changed", "embed")
+    list_display = ("name", "games", "theme", "enabled", "viewers", "taps_today", "changed", "embed")
     list_filter = ("enabled", "language", "theme", "show_jackpots")
     search_fields = ("name", "public_id", "allowed_origins")
-    readonly_fields = ("public_id", "viewers_now", "created", "updated")
+    readonly_fields = ("public_id", "viewers_now", "created", "updated", "audience")
     fieldsets = (
         (None, {"fields": ("name", "enabled", "public_id", "viewers_now", "theme", "language", "currency")}),
         ("Content", {"fields": ("game_types", "follow_feed", "show_games", "show_results", "show_jackpots")}),
         ("Embedding", {"fields": ("allowed_origins",)}),
+        ("Audience", {"fields": ("audience",)}),
         ("History", {"fields": ("created", "updated"), "classes": ("collapse",)}),
     )
+    inlines = [PlaySettingsInline]
+    # Play links, audience charts and taps today live in the play app.
+    audience = audience_charts
+    taps_today = taps_today_column
     Media = AdminMedia
 
     def get_urls(self) -> list[URLPattern]:

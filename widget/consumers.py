@@ -3,7 +3,8 @@
 Client messages the protocol defines (anything else is ignored and rate-limited):
 ``{"type": "resync"}`` (send a fresh snapshot), ``{"type": "pause"}`` /
 ``{"type": "resume"}`` (page hidden or ticker paused: stop / restart updates, resume
-resyncs), ``{"type": "lite", "on": true}`` (Save-Data: jackpot updates at most every 30 s).
+resyncs), ``{"type": "lite", "on": true}`` (Save-Data: jackpot updates at most every 30 s),
+``{"type": "tap", "t": 3}`` (the viewer tapped Play on game type 3; play/taps.py counts it).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from feed import gcwatch, metrics
 from feed.snapshot import read_snapshot
 from feed.store import get_store
 from feed.widget_protocol import STATUS_GROUP, encode, group_for_game, group_for_jackpots, group_for_names
+from play import taps
 from widget import viewer_count, widget_cache
 from widget.daphne_fastpath import WidgetSocket
 from widget.fanout import local_fanout
@@ -262,6 +264,8 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             await self.send_snapshot()
         elif kind == "lite" and message is not None:
             self.lite = bool(message.get("on"))
+        elif kind == "tap" and message is not None:
+            taps.tapped(self, message)  # a tap on Play, counted at most once a minute per game
 
     @staticmethod
     def _decode(text: str | None) -> dict[str, Any] | None:

@@ -21,6 +21,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from django.urls import reverse
 
+from play.config import play_config
 from widget import widget_cache
 from widget.models import Theme, Widget
 
@@ -40,6 +41,7 @@ def client_config(widget: Widget) -> dict[str, Any]:
         "showJackpots": widget.show_jackpots,
         "currency": widget.currency,
         "partnerOrigins": widget.origin_list(),
+        "play": play_config(widget),
     }
 
 

@@ -142,7 +142,8 @@ class WidgetQuerySet(models.QuerySet["Widget"]):
         """
         if not is_public_id(public_id):
             return None
-        return self.enabled().select_related("theme").filter(public_id=public_id).first()
+        # With its play settings (the play app's one-to-one), read in the same query.
+        return self.enabled().select_related("theme", "play").filter(public_id=public_id).first()
 
     def wanted(self) -> tuple[list[int], set[str]]:
         """The game types (in first-shown order) and languages the enabled widgets show; English always."""

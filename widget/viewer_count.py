@@ -37,6 +37,9 @@ PROCESS_KEY = f"{KEY_PREFIX}{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().h
 def joined(public_id: str) -> None:
     _local[public_id] += 1
     _note_change()
+    from play import recorder  # samples these counts every 30 s for the audience charts
+
+    recorder.wake()
 
 
 def left(public_id: str) -> None:
