@@ -17,40 +17,21 @@ class PlaySettings(models.Model):
 
     widget = models.OneToOneField(Widget, on_delete=models.CASCADE, related_name="play")
     url_template = models.CharField(
-        _("play link"),
         max_length=500,
         blank=True,
-        help_text=_(
-            "The address of a game on your site, with {gameType}, {lang} and {roundId} filled in by the widget, "
-            "e.g. https://casino.example/live/{gameType}?lang={lang}. It must be on one of the partner origins."
-        ),
+        help_text=_("Your game page, {gameType}, {lang} and {roundId} filled in by the widget; on a partner origin."),
     )
-    new_tab = models.BooleanField(_("open in a new tab"), default=False)
-    age_mark = models.CharField(
-        _("age mark"), max_length=4, blank=True, help_text=_('Shown before the line, e.g. "18+". Blank: no line.')
-    )
+    new_tab = models.BooleanField(default=False)
+    age_mark = models.CharField(max_length=4, blank=True, help_text=_("For example 18+."))
     responsible_text = models.CharField(
-        _("responsible play text"),
-        max_length=120,
-        blank=True,
-        help_text=_("Your own short text. Blank: “Play responsibly” in the viewer’s language."),
+        max_length=120, blank=True, help_text=_("Blank: “Play responsibly” in the viewer’s language.")
     )
     responsible_url = models.CharField(
-        _("responsible play page"),
-        max_length=500,
-        blank=True,
-        help_text=_("Your responsible-gambling page, on one of the partner origins."),
+        max_length=500, blank=True, help_text=_("Your responsible gambling page, on a partner origin.")
     )
-    hide_play = models.BooleanField(
-        _("hide Play and jackpots"),
-        default=False,
-        help_text=_("For markets where the widget may show results only."),
-    )
+    hide_play = models.BooleanField(default=False, help_text=_("Results only: no Play and no jackpots."))
     hidden_languages = models.CharField(
-        _("hide Play and jackpots for these languages"),
-        max_length=100,
-        blank=True,
-        help_text=_("Language codes, comma-separated (e.g. tr, fa): viewers in these languages see results only."),
+        max_length=100, blank=True, help_text=_("Language codes such as tr, fa: these viewers see results only.")
     )
 
     class Meta:

@@ -26,8 +26,14 @@ ORIGINS = ["https://partner.example", "http://localhost:8123"]
 NOON = 1_795_000_000 - 1_795_000_000 % 86400 + 12 * 3600  # a UTC noon, on a bucket boundary
 
 
-def inline_data(**fields: str) -> dict[str, str]:
-    return {f"play-0-{name}": value for name, value in fields.items()}
+def inline_data(client, **fields: str) -> dict[str, str]:
+    """The play inline's fields, with the management form of every inline the add page has."""
+    page = client.get("/admin/widget/widget/add/")
+    management = {}
+    for inline in page.context["inline_admin_formsets"]:
+        form = inline.formset.management_form
+        management |= {form.add_prefix(name): str(form.initial.get(name, 0)) for name in form.fields}
+    return management | {f"play-0-{name}": value for name, value in fields.items()}
 
 
 @pytest.mark.parametrize(
@@ -94,7 +100,7 @@ def test_without_settings_the_widget_shows_no_play_control(widget):
 @pytest.mark.django_db
 def test_the_admin_refuses_a_play_link_on_a_foreign_origin(admin_client, theme, offered_names):
     data = widget_form_data(theme.pk, allowed_origins="https://partner.example") | inline_data(
-        url_template="https://evil.example/{gameType}"
+        admin_client, url_template="https://evil.example/{gameType}"
     )
     response = admin_client.post("/admin/widget/widget/add/", data)
     assert response.status_code == 200
@@ -106,7 +112,7 @@ def test_the_admin_refuses_a_play_link_on_a_foreign_origin(admin_client, theme, 
 @pytest.mark.django_db
 def test_the_admin_saves_a_play_link_with_the_origins_typed_in_the_same_form(admin_client, theme, offered_names):
     data = widget_form_data(theme.pk, allowed_origins="https://casino.example") | inline_data(
-        url_template="https://casino.example/live/{gameType}?lang={lang}", new_tab="on"
+        admin_client, url_template="https://casino.example/live/{gameType}?lang={lang}", new_tab="on"
     )
     assert admin_client.post("/admin/widget/widget/add/", data).status_code == 302
     settings = PlaySettings.objects.get()
@@ -241,3 +247,37 @@ async def test_taps_over_the_socket_reach_the_database_and_the_charts(widget, mo
     assert [period.taps for period in found] == [2, 2]
     assert found[0].taps_by_game() == [(1, 1), (3, 1)]
     assert found[0].peak == 1  # this socket was sampled as one viewer
+
+
+@pytest.mark.django_db
+def test_the_widget_page_links_each_game_in_the_viewers_language_with_the_round(client, widget):
+    from asgiref.sync import async_to_sync
+
+    from feed.store import get_store
+
+    async_to_sync(get_store().set_many)({"game:3": {"t": 3, "round": 77, "state": "active"}})
+    PlaySettings.objects.create(
+        widget=widget,
+        url_template="https://partner.example/live/{gameType}?lang={lang}&round={roundId}",
+        age_mark="18+",
+        responsible_url="https://partner.example/help",
+    )
+    page = client.get(f"/w/{widget.public_id}/?lang=ru").content.decode()
+    assert 'href="https://partner.example/live/3?lang=ru&amp;round=77" target="_top"' in page
+    assert 'href="https://partner.example/live/1?lang=ru&amp;round="' in page
+    assert ">Играть<" in page.replace('<span class="bw-visually-hidden">', "<")
+    assert '<span class="bw-age" dir="ltr">18+</span>' in page and "Играйте ответственно" in page
+    config = json.loads(page.split('id="bw-config" type="application/json">')[1].split("</script>")[0])
+    assert config["play"]["url"].startswith("https://partner.example/live/")
+
+
+@pytest.mark.django_db
+def test_play_and_jackpots_are_hidden_for_listed_languages_and_absent_by_default(client, widget):
+    plain = client.get(f"/w/{widget.public_id}/").content.decode()
+    assert '<a class="bw-play" href="" target="_top" rel="noopener" hidden>' in plain
+    assert "bw-responsible" not in plain.split("<template")[0]
+    PlaySettings.objects.create(widget=widget, url_template="https://partner.example/{gameType}", hidden_languages="tr")
+    turkish = client.get(f"/w/{widget.public_id}/?lang=tr").content.decode()
+    assert 'aria-labelledby="bw-jackpots-title" hidden' in turkish and "https://partner.example/3" not in turkish
+    english = client.get(f"/w/{widget.public_id}/?lang=en").content.decode()
+    assert 'href="https://partner.example/3"' in english

@@ -24,6 +24,8 @@ def widget_labels() -> dict:
         "pause": _("Pause updates"),
         "resume": _("Resume updates"),
         "newResult": _("New result"),
+        "play": _("Play"),  # a game card's link to the partner's game page
+        "opensInNewTab": _("opens in a new tab"),
         # Words inside drawn results (the sandbox's games; BETCORE's own may add more).
         "result": {
             "total": _("Total"),

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 
 from feed.snapshot import read_snapshot
 from feed.store import MemoryStore, get_store
+from play.page import page_play
 from widget import widget_cache
 from widget.csp import widget_policy
 from widget.labels import widget_labels
@@ -126,6 +127,7 @@ async def render_widget(
                 "banner": labels["banner"].get(snapshot["status"]["state"], ""),
                 "pooled_jackpot": next((row for row in snapshot["jackpots"] if row.get("t") == 0), None),
                 "widget_config": client_config(widget),
+                "play": page_play(widget, language),
                 "theme_url": theme_url,
                 "socket_path": socket_path,
             },

@@ -4,6 +4,22 @@
 (function () {
   var origin = location.origin; // the admin is served from the widget host
 
+  // As embed.js sets it: scripts and the widget's own origin, a new tab for Play, and top
+  // navigation only on the viewer's tap.
+  var SANDBOX = "allow-scripts allow-same-origin allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation";
+
+  // The host page's side of Play (embed.js only): keep the viewer and open the game its own way.
+  var SELECT_EXAMPLE = [
+    "<script>",
+    "// A viewer tapped Play in the widget: event.detail is { gameType, roundId, url }.",
+    "// Call preventDefault() to stay on this page; without it the widget opens url.",
+    'document.addEventListener("betcore:select", function (event) {',
+    "  event.preventDefault();",
+    "  openGame(event.detail.gameType, event.detail.roundId); // your own code, e.g. a modal",
+    "});",
+    "</script>",
+  ].join("\n");
+
   function attribute(name, value) {
     return value ? " " + name + '="' + value + '"' : "";
   }
@@ -27,7 +43,7 @@
       ? 'var q=new URLSearchParams("' + fixed.toString() + '"),l=(document.documentElement.lang||"").slice(0,2);' +
         'if(l)q.set("lang",l);f.src="' + src + '"+(q.toString()?"?"+q:"");'
       : 'f.src="' + src + (fixed.toString() ? "?" + fixed.toString() : "") + '";';
-    return '<iframe id="' + frameId + '" title="Live games" scrolling="no" style="border:0;width:100%;height:640px;display:block"></iframe>\n' +
+    return '<iframe id="' + frameId + '" title="Live games" scrolling="no" sandbox="' + SANDBOX + '" style="border:0;width:100%;height:640px;display:block"></iframe>\n' +
       "<script>(function(){var f=document.getElementById(\"" + frameId + "\");" +
       'f.onload=function(){f.contentWindow.postMessage({source:"betcore-embed",event:"hello"},"' + origin + '");};' + setSrc +
       'addEventListener("message",function(e){var d=e.data;if(e.origin!=="' + origin + '"||e.source!==f.contentWindow||!d||' +
@@ -58,6 +74,8 @@
         document.getElementById("bw-embed-script").value = scriptSnippet(id, lang.value, scheme.value);
         document.getElementById("bw-embed-iframe").value = iframeSnippet(id, lang.value, scheme.value);
       };
+      var example = document.getElementById("bw-embed-select");
+      if (example) example.value = SELECT_EXAMPLE;
       lang.addEventListener("change", update);
       scheme.addEventListener("change", update);
       update();

@@ -9,6 +9,9 @@
 // "betcore:jackpot" and "betcore:error" (detail.reason: "unknown-widget", "unavailable",
 // "unreachable") on the script's container element. Event details carry feed text:
 // treat it as untrusted text, never insert it as HTML.
+// "betcore:select" (detail: gameType, roundId, url) comes when a viewer taps Play and is
+// cancelable: call event.preventDefault() to keep the viewer on the page (and open the
+// game your own way); otherwise the widget follows the link in the top window.
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -28,6 +31,13 @@
   frame.title = script.dataset.title || "Live games";
   frame.loading = "lazy";
   frame.setAttribute("scrolling", "no");
+  // The widget may run its script and keep its own origin (its socket and the origin
+  // checks need it), open a new tab for Play if the widget says so, and navigate this
+  // page only on the viewer's tap; nothing else (no forms, dialogs, downloads).
+  frame.setAttribute(
+    "sandbox",
+    "allow-scripts allow-same-origin allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation"
+  );
   // Per language too: the same widget in Russian is taller than in English.
   var heightKey = "betcore-widget-height:" + script.dataset.widget + ":" + (lang || "");
   var remembered = 0;
@@ -53,6 +63,10 @@
     var data = event.data;
     if (!data || data.source !== "betcore-widget" || typeof data.event !== "string") return;
     heard = true;
+    if (data.event === "select") {
+      select(data.detail || {});
+      return;
+    }
     var sized = data.event === "resize" || data.event === "ready" || data.event === "error";
     if (sized && data.detail && data.detail.height > 0) {
       var height = Math.min(Math.ceil(data.detail.height), 5000);
@@ -67,6 +81,19 @@
     }
     container.dispatchEvent(new CustomEvent("betcore:" + data.event, { detail: data.detail, bubbles: true }));
   });
+  // A tap on Play: the page may take it (preventDefault); the widget hears whether it did.
+  function select(detail) {
+    var event = new CustomEvent("betcore:select", {
+      detail: { gameType: detail.gameType, roundId: detail.roundId, url: detail.url },
+      bubbles: true,
+      cancelable: true,
+    });
+    var prevented = !container.dispatchEvent(event);
+    frame.contentWindow.postMessage(
+      { source: "betcore-embed", event: "select-result", id: detail.id, prevented: prevented },
+      widgetOrigin
+    );
+  }
   // A widget host that cannot be reached never says anything: tell the page after a while.
   // The clock starts only once the browser was asked to load the frame: a lazy frame far
   // below the fold is not late, it has not been asked yet.
@@ -93,6 +120,6 @@
   // learn it from this hello (sent by the parent window itself, which the widget checks).
   frame.addEventListener("load", function () {
     expectAnswer();
-    frame.contentWindow.postMessage({ source: "betcore-embed", event: "hello" }, widgetOrigin);
+    frame.contentWindow.postMessage({ source: "betcore-embed", event: "hello", select: true }, widgetOrigin);
   });
 })();
