@@ -1,0 +1,141 @@
+"""Play in real Chromium on the demo partner page: the tap opens the partner's game page in the
+top window with the placeholders filled, or stays when the host page takes it; keyboard and axe."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.served_app import launch_chromium, manage_shell, served_app
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """`manage.py serve` with a play link on the demo widget to the partner page itself (its own origin)."""
+    with served_app(tmp_path_factory.mktemp("serve")) as running:
+        partner = f"http://localhost:{running['port']}"
+        query = "played={gameType}&in={lang}&round={roundId}"
+        template = f"{partner}/demo/partner/?widget_origin={running['base']}&{query}"
+        manage_shell(
+            running,
+            "from play.models import PlaySettings; from widget.models import Widget; "
+            "w = Widget.objects.enabled().first(); "
+            f"PlaySettings.objects.create(widget=w, url_template={template!r}, age_mark='18+', "
+            f"responsible_url={partner + '/demo/partner/?help=1'!r}); print('ok')",
+        )
+        yield running | {"partner": partner}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = launch_chromium(playwright)
+        yield launched
+        launched.close()
+
+
+def partner_page(app, browser):
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(f"{app['partner']}/demo/partner/?widget_origin={app['base']}")
+    frame = page.frame_locator("iframe")
+    frame.locator('.bw-status[data-state="live"]').wait_for(timeout=8000)
+    frame.locator(".bw-play").first.wait_for(timeout=5000)
+    return context, page, frame
+
+
+def first_game(frame) -> tuple[int, int | None]:
+    card = frame.locator(".bw-game").first
+    game_type = int(card.get_attribute("data-t"))
+    round_text = card.locator(".bw-round").text_content() or ""
+    digits = re.sub(r"\D", "", round_text)
+    return game_type, int(digits) if digits else None
+
+
+def test_the_iframe_may_navigate_the_top_window_only_on_a_tap(app, browser):
+    context, page, _frame = partner_page(app, browser)
+    sandbox = page.locator("iframe").get_attribute("sandbox").split()
+    context.close()
+    assert sorted(sandbox) == sorted(
+        [
+            "allow-scripts",
+            "allow-same-origin",
+            "allow-popups",
+            "allow-popups-to-escape-sandbox",
+            "allow-top-navigation-by-user-activation",
+        ]
+    )
+    assert "allow-top-navigation" not in sandbox
+
+
+def test_a_tap_on_play_opens_the_template_url_in_the_top_window_with_the_placeholders_filled(app, browser):
+    context, page, frame = partner_page(app, browser)
+    link = frame.locator(".bw-play").first
+    box = link.bounding_box()
+    assert box["height"] >= 44 and box["width"] >= 44
+    game_type, _ = first_game(frame)
+    with page.expect_navigation(timeout=5000):
+        link.click()
+    query = parse_qs(urlsplit(page.url).query)
+    context.close()
+    assert urlsplit(page.url).netloc == urlsplit(app["partner"]).netloc
+    assert query["played"] == [str(game_type)] and query["in"] == ["en"]
+    assert query["round"][0].isdigit()  # the live round the card showed when tapped
+
+
+def test_a_host_listener_calling_prevent_default_keeps_the_page_and_gets_the_data(app, browser):
+    context, page, frame = partner_page(app, browser)
+    page.evaluate(
+        """() => document.addEventListener("betcore:select", (event) => {
+            window.selected = { ...event.detail, cancelable: event.cancelable };
+            event.preventDefault();
+        })"""
+    )
+    before = page.url
+    game_type, _ = first_game(frame)
+    frame.locator(".bw-play").first.click()
+    page.wait_for_function("window.selected !== undefined", timeout=3000)
+    selected = page.evaluate("window.selected")
+    page.wait_for_timeout(1500)  # longer than the widget waits for an answer
+    after = page.url
+    context.close()
+    assert after == before
+    assert selected["cancelable"] is True and selected["gameType"] == game_type
+    assert isinstance(selected["roundId"], int)
+    query = parse_qs(urlsplit(selected["url"]).query)
+    assert query["played"] == [str(game_type)] and query["round"] == [str(selected["roundId"])]
+
+
+def test_play_is_reached_by_keyboard_named_for_its_game_and_axe_finds_nothing(app, browser):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, bypass_csp=True, reduced_motion="reduce")
+    page = context.new_page()
+    page.goto(app["base"] + app["widget"])
+    page.locator('.bw-status[data-state="live"]').wait_for(timeout=8000)
+    reached = None
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('bw-play')"):
+            reached = page.evaluate("document.activeElement.textContent")
+            break
+    assert reached is not None, "Tab never reached a Play link"
+    name = page.locator(".bw-game").first.locator(".bw-game-name").text_content()
+    assert reached.startswith("Play") and name in reached
+    assert page.locator(".bw-responsible .bw-age").text_content() == "18+"
+    page.evaluate((ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text())
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    violations = [f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in result["violations"]]
+    with page.expect_navigation(timeout=5000):
+        page.keyboard.press("Enter")
+    played = parse_qs(urlsplit(page.url).query).get("played")
+    context.close()
+    assert violations == []
+    assert played is not None
