@@ -281,3 +281,20 @@ def test_play_and_jackpots_are_hidden_for_listed_languages_and_absent_by_default
     assert 'aria-labelledby="bw-jackpots-title" hidden' in turkish and "https://partner.example/3" not in turkish
     english = client.get(f"/w/{widget.public_id}/?lang=en").content.decode()
     assert 'href="https://partner.example/3"' in english
+
+
+@pytest.mark.django_db
+def test_the_admin_preview_shows_the_play_link_and_line_being_edited_and_only_web_addresses(admin_client, theme):
+    query = {
+        "types": "3",
+        "theme": theme.pk,
+        "play": "https://x.example/{gameType}?l={lang}",
+        "age": "21+",
+        "rgtext": "Help",
+    }
+    page = admin_client.get("/admin/widget/widget/preview/", query).content.decode()
+    assert 'href="https://x.example/3?l=en"' in page and ">21+<" in page and ">Help<" in page
+    hostile = admin_client.get("/admin/widget/widget/preview/", query | {"play": "javascript:alert(1)//{gameType}"})
+    assert "javascript:" not in hostile.content.decode() and 'class="bw-play" href="" ' in hostile.content.decode()
+    hidden = admin_client.get("/admin/widget/widget/preview/", query | {"hideplay": "1"}).content.decode()
+    assert 'aria-labelledby="bw-jackpots-title" hidden' in hidden and "https://x.example/3" not in hidden

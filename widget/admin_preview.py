@@ -21,6 +21,7 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.urls import reverse
 
+from play.preview import attach_preview_play
 from widget.contrast import CHECKED_FIELDS, LIGHT_FIELDS, checks
 from widget.csp import widget_policy
 from widget.models import Theme, Widget
@@ -93,7 +94,7 @@ def preview_widget(query: QueryDict) -> Widget:
     except ValidationError:
         currency = "EUR"
     language = query.get("lang", "")
-    return Widget(
+    widget = Widget(
         name="Preview",
         public_id=PREVIEW_ID,
         language=language if language in dict(settings.LANGUAGES) else "en",
@@ -104,6 +105,8 @@ def preview_widget(query: QueryDict) -> Widget:
         show_jackpots=query.get("jackpots", "1") != "0",
         theme=_theme(query.get("theme")),
     )
+    attach_preview_play(widget, query)  # the play link and responsible-play line being edited
+    return widget
 
 
 @requires_one_of(PREVIEW_PERMISSIONS)

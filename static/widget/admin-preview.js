@@ -61,6 +61,16 @@
       var box = field(widgetForm, pair[0]);
       if (box) params.set(pair[1], box.checked ? "1" : "0");
     });
+    // The play link and responsible-play line (the play inline), when set.
+    [["url_template", "play"], ["age_mark", "age"], ["responsible_text", "rgtext"], ["responsible_url", "rgurl"],
+      ["hidden_languages", "hidelangs"]].forEach(function (pair) {
+      var input = field(widgetForm, "play-0-" + pair[0]);
+      if (input && input.value) params.set(pair[1], input.value);
+    });
+    [["new_tab", "playtab"], ["hide_play", "hideplay"]].forEach(function (pair) {
+      var box = field(widgetForm, "play-0-" + pair[0]);
+      if (box && box.checked) params.set(pair[1], "1");
+    });
     return params.toString();
   }
 
@@ -188,6 +198,15 @@
     frame.addEventListener("load", function () {
       applyScheme();
       applyTheme();
+      // Play and the responsible-play link show in the preview but do not leave the admin.
+      if (frame.contentDocument) {
+        frame.contentDocument.addEventListener("click", function (event) {
+          if (event.target.closest && event.target.closest(".bw-play, .bw-responsible-link")) {
+            event.preventDefault();
+            event.stopImmediatePropagation();
+          }
+        }, true);
+      }
     });
     if (themeForm) {
       themeForm.addEventListener("input", function () {
