@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: help run test lint format audit setup messages bench clean system-deps lock
+.PHONY: help run test lint format audit setup messages bench clean system-deps lock vendor
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -72,6 +72,15 @@ lock: $(VENV)/.installed ## Re-lock requirements*.in into hashed requirements*.l
 	  --no-emit-find-links -o requirements.txt requirements.in
 	$(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
 	  --no-emit-find-links -o requirements-test.txt requirements-test.in
+
+# The widget's HLS player for engines without native HLS: hls.js's published light build, at the
+# version package.json pins, with its licence. The source-map comment goes (the map is not vendored).
+HLS_DIR := static/vendor/hls.js
+vendor: node_modules/.installed ## Refresh vendored browser code (hls.js light build) from node_modules
+	mkdir -p $(HLS_DIR)
+	sed '/^\/\/# sourceMappingURL=/d' node_modules/hls.js/dist/hls.light.min.js > $(HLS_DIR)/hls.light.min.js
+	cp node_modules/hls.js/LICENSE $(HLS_DIR)/LICENSE
+	node -p 'require("hls.js/package.json").version' > $(HLS_DIR)/VERSION
 
 messages: $(VENV)/.installed ## Re-extract and compile translations (needs GNU gettext)
 	$(PY) manage.py makemessages --no-location --no-wrap --ignore=.venv --ignore=node_modules \

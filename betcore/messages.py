@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
+from betcore.streams import is_stream_field
+
 STATES = {1: "awaiting", 2: "active", 3: "finished", 4: "review", 5: "cancelled"}
 PLAY_STATUSES = {1: "betting", 2: "action"}
 
@@ -48,11 +50,20 @@ class Game:
     extras: Mapping[str, Any] = field(default_factory=dict)  # fields the docs do not name, kept as sent
 
     def pushed_result(self) -> Any:
-        """The result carried in the push itself, if any: a result-named field, else every extra field."""
+        """The result carried in the push itself, if any: a result-named field, else every extra field.
+
+        A stream address is not a result (the worker keeps it apart).
+        """
         for key in RESULT_KEYS:
             if self.extras.get(key) is not None:
                 return self.extras[key]
-        return self.extras or None
+        if self.stream_address() is None:
+            return self.extras or None
+        return MappingProxyType({k: v for k, v in self.extras.items() if not is_stream_field(k, v)}) or None
+
+    def stream_address(self) -> str | None:
+        """A field of this game that looks like a stream address, if any."""
+        return next((value for key, value in self.extras.items() if is_stream_field(key, value)), None)
 
 
 @dataclass(frozen=True)

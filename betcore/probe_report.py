@@ -15,6 +15,7 @@ from statistics import median
 from typing import Any
 
 from betcore.messages import GAME_FIELDS, MessageError, parse_jackpots, parse_push, parse_translations
+from betcore.streams import find_streams
 
 PAYLOAD_FIELDS = frozenset({"sId", "tst", "im", "bt", "wgi"})
 
@@ -97,6 +98,7 @@ def analyse(records: list[dict[str, Any]]) -> dict[str, Any]:
         "sid_shared": _sid_shared(pushes),
         "parse_errors": _parse_errors(pushes),
         "rest": _rest_report(rest),
+        "streams": _streams(pushes, rest),
         "errors": [r.get("error") for r in records if r["kind"] == "error"][:20],
     }
 
@@ -142,6 +144,14 @@ def _parse_errors(pushes: list[Push]) -> dict[str, int]:
         except MessageError as error:
             errors[str(error)] += 1
     return dict(errors)
+
+
+def _streams(pushes: list[Push], rest: list[dict[str, Any]]) -> dict[str, str]:
+    """Game type → stream address, wherever a push or a REST answer carried one."""
+    found: dict[int, str] = {}
+    for body in [payload for _, _, payload, _ in pushes] + [line.get("body") for line in rest]:
+        found = find_streams(body) | found  # the first address seen for a game type stays
+    return {str(t): address for t, address in sorted(found.items())}
 
 
 def _rest_report(rest: list[dict[str, Any]]) -> dict[str, Any]:
@@ -226,6 +236,11 @@ def report(analysis: dict[str, Any]) -> str:
         parsed = f", parsed {entry['parsed']}" if "parsed" in entry else ""
         result = f", result fields {entry['result_fields']}" if entry.get("result_fields") else ""
         lines.append(f"  {path}: {entry['calls']} calls {entry['statuses']}, {entry['shape']}{parsed}{result}")
+    lines.append("Stream addresses (game type: address):")
+    streams = analysis.get("streams") or {}
+    lines.extend(f"  {t:>4}: {address}" for t, address in streams.items())
+    if not streams:
+        lines.append("  none seen (no field that looks like m3u8, mpd, video, stream, webrtc…)")
     if analysis["errors"]:
         lines.append("Errors:")
         lines.extend(f"  {error}" for error in analysis["errors"])

@@ -31,6 +31,7 @@ from betcore.messages import (
     parse_translations,
     unwrap,
 )
+from betcore.streams import find_streams
 
 log = logging.getLogger("betcore.rest")
 
@@ -89,6 +90,7 @@ class BetcoreRest:
         self._secret = secret
         self.timeout = timeout
         self.session = requests.Session()
+        self.streams_seen: dict[int, str] = {}  # stream addresses any answer carried (betcore.streams)
         retry = Retry(
             total=retries,
             connect=retries,
@@ -240,7 +242,9 @@ class BetcoreRest:
             if response.status_code == 401 and attempt == 1:
                 self.invalidate_token()
                 continue
-            return unwrap(self._json(response, f"GET {path}"))
+            body = unwrap(self._json(response, f"GET {path}"))
+            self.streams_seen.update(find_streams(body))
+            return body
         raise AssertionError("unreachable")
 
     def game_info(self, game_id: int, language: str = "en") -> RoundInfo | None:

@@ -82,6 +82,7 @@ class FeedWorker:
         )
         self.jackpots: dict[tuple[int, str], dict[str, Any]] = {}
         self.names: dict[str, dict[int, str]] = {}
+        self.streams: dict[int, str] = {}  # stream addresses BETCORE carries: each game type's default source
         self.session = -1
         self.sid_tracker = SidTracker()
         self.hub: HubSupervisor | None = None
@@ -180,6 +181,7 @@ class FeedWorker:
         self.health.last_message_at = received_at
         for game in info.games:
             await self._apply_game(game, info, received_at)
+        await self.keep_streams({g.game_type: a for g in info.games if (a := g.stream_address())})
         return True
 
     @property
@@ -242,6 +244,7 @@ class FeedWorker:
                 continue
             if language == "en" and names and self.offered_sink is not None:
                 await self._tell_offered(list(names))
+            await self.keep_streams(self.rest.streams_seen)
             if names != self.names.get(language):
                 self.names[language] = names
                 shown = {str(t): name for t, name in names.items()}
@@ -258,6 +261,16 @@ class FeedWorker:
             log.warning("could not update widgets that follow the feed (%s)", type(error).__name__)
             return
         await self.refresh_wanted(fetch_missing_names=False)  # names are being fetched now
+
+    async def keep_streams(self, found: dict[int, str]) -> None:
+        """Store stream addresses the feed carries ("streams"): widget pages use them as defaults."""
+        merged = self.streams | found
+        if merged != self.streams:
+            log.info(
+                "the feed names a stream for game types %s", sorted(set(found) - set(self.streams)) or sorted(found)
+            )
+            self.streams = merged
+            await self.publisher.save({"streams": {str(t): address for t, address in merged.items()}})
 
     async def refresh_jackpots(self) -> None:
         try:
@@ -293,6 +306,8 @@ class FeedWorker:
         return self.report.state(now)
 
     def _whole_state(self) -> dict[str, Any]:
-        return {f"game:{t}": view for t, view in self.games.items()} | {
-            f"results:{t}": rows for t, rows in self.results.results.items()
-        }
+        return (
+            {f"game:{t}": view for t, view in self.games.items()}
+            | {f"results:{t}": rows for t, rows in self.results.results.items()}
+            | ({"streams": {str(t): address for t, address in self.streams.items()}} if self.streams else {})
+        )

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "channels",
     "feed",
     "widget",
+    "streams",
     "play",
 ]
 

@@ -16,6 +16,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import get_language
 
 from play.admin import PlaySettingsInline, audience_charts, taps_today_column
+from streams.admin import StreamSourceInline
 from widget import admin_preview
 from widget.admin_status import viewers_now
 from widget.contrast import WARN_BELOW
@@ -127,7 +128,7 @@ class WidgetAdmin(admin.ModelAdmin):
         ("Audience", {"fields": ("audience",)}),
         ("History", {"fields": ("created", "updated"), "classes": ("collapse",)}),
     )
-    inlines = [PlaySettingsInline]
+    inlines = [PlaySettingsInline, StreamSourceInline]
     # Play links, audience charts and taps today live in the play app.
     audience = audience_charts
     taps_today = taps_today_column

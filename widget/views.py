@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 from feed.snapshot import read_snapshot
 from feed.store import MemoryStore, get_store
 from play.page import page_play
+from streams.plan import stream_plan
 from widget import widget_cache
 from widget.csp import widget_policy
 from widget.labels import widget_labels
@@ -96,7 +97,7 @@ async def widget_page(request: HttpRequest, public_id: str) -> HttpResponse:
         theme_url=theme_url(widget),
         socket_path=f"/ws/w/{widget.public_id}/?lang={language}",
     )
-    response["Content-Security-Policy"] = widget_policy(widget.origin_list())
+    response["Content-Security-Policy"] = widget_policy(widget.origin_list(), **(await stream_plan(widget)).csp())
     return response
 
 
@@ -130,6 +131,7 @@ async def render_widget(
                 "play": page_play(widget, language),
                 "theme_url": theme_url,
                 "socket_path": socket_path,
+                "streams": plan.client_data() if (plan := await stream_plan(widget)) else None,
             },
         )
     response["Cache-Control"] = "no-store"
