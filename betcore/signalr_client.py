@@ -98,6 +98,17 @@ def _check_connection(connection: BaseHubConnection) -> None:
         raise SignalrcoreMismatch(f"signalrcore {self_test()} hub connections lack {', '.join(missing)}")
 
 
+# Set by signalrcore's socket client when it connects; read by PromptlyClosingWebSocketClient.
+STARTED_CLIENT_ATTRIBUTES = ("sock", "recv_thread")
+
+
+def _check_started_client(transport: WebsocketTransport) -> None:
+    client = getattr(transport, "_client", None)
+    missing = [name for name in STARTED_CLIENT_ATTRIBUTES if not hasattr(client, name)]
+    if missing:
+        raise SignalrcoreMismatch(f"signalrcore {self_test()} socket clients lack {', '.join(missing)}")
+
+
 RS = "\x1e"
 MAX_RECORD_BYTES = 1024 * 1024  # a push is a few hundred bytes; anything near this is not a push
 IGNORED_TYPES = {
@@ -187,7 +198,10 @@ class FeedHubConnection(BaseHubConnection):  # type: ignore[misc,unused-ignore]
             on_message=self.on_message,
             **self.kwargs,
         )
-        return bool(self.transport.start())
+        started = bool(self.transport.start())
+        if started:
+            _check_started_client(self.transport)
+        return started
 
     def is_disconnected(self) -> bool:
         return bool(self.transport is None or self.transport.state == TransportState.disconnected)

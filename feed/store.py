@@ -45,13 +45,15 @@ class MemoryStore:
 class RedisStore:
     def __init__(self, url: str) -> None:
         self.url = url
-        # One client per event loop (connections are loop-bound), gone with its loop.
+        # One client per event loop (connections are loop-bound), keyed by the loop object.
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
 
     def _client(self) -> Any:
         import redis.asyncio as redis
 
         loop = asyncio.get_running_loop()
+        for closed in [other for other in self._clients if other.is_closed()]:
+            del self._clients[closed]  # its connections hold the loop: the weak key alone never lets go
         client = self._clients.get(loop)
         if client is None:
             from redis.asyncio.retry import Retry

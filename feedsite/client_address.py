@@ -25,6 +25,9 @@ FORWARDED_FOR = b"x-forwarded-for"
 MAX_HEADER_ADDRESSES = 20  # a longer chain is not a real proxy path; only its last hops count
 
 
+UNKNOWN = "unknown"  # not an address: the ops allow-list refuses it, and such clients share one cap
+
+
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     text = text.strip()
     if text.startswith("[") and "]" in text:  # [v6]:port
@@ -32,9 +35,11 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     elif text.count(":") == 1:  # v4:port
         text = text.split(":", 1)[0]
     try:
-        return ipaddress.ip_address(text)
+        address = ipaddress.ip_address(text)
     except ValueError:
         return None
+    # A dual-stack listener sees IPv4 peers as ::ffff:a.b.c.d: the same client either way.
+    return address.ipv4_mapped or address if isinstance(address, ipaddress.IPv6Address) else address
 
 
 def _trusted(address: Any, proxies: Iterable[IPNetwork]) -> bool:
@@ -42,17 +47,29 @@ def _trusted(address: Any, proxies: Iterable[IPNetwork]) -> bool:
 
 
 def forwarded_client(peer: str, forwarded_for: list[str], proxies: list[IPNetwork]) -> str:
-    """The client's address: ``peer`` unless it is a trusted proxy that says who it forwards for."""
-    if not _trusted(_address(peer), proxies):
-        return peer
+    """The client's address: ``peer`` unless it is a trusted proxy that says who it forwards for.
+
+    With no header the peer is the client (a request made on the proxy's machine). A
+    header of trusted hops only means a client on the proxy's own network (nginx forwarding
+    a local request), so its first hop. A hop that is not an address (malformed, a unix
+    socket, ``unknown``) makes the answer ``UNKNOWN``, never the proxy's own address,
+    which is on the operators' allow-list.
+    """
+    peer_address = _address(peer)
+    if not _trusted(peer_address, proxies):
+        return str(peer_address) if peer_address is not None else peer
     hops = [hop for header in forwarded_for for hop in header.split(",")][-MAX_HEADER_ADDRESSES:]
+    if not hops:
+        return str(peer_address)
+    addresses = []
     for hop in reversed(hops):
         address = _address(hop)
         if address is None:
-            return peer  # a malformed hop: nothing before it can be believed
+            return UNKNOWN  # nothing at or before a malformed hop can be believed
         if not _trusted(address, proxies):
             return str(address)
-    return str(_address(hops[0])) if hops else peer  # only proxies: the first one asked
+        addresses.append(address)
+    return str(addresses[-1])
 
 
 class ClientAddressMiddleware:
@@ -66,7 +83,7 @@ class ClientAddressMiddleware:
         if scope.get("type") in ("http", "websocket") and scope.get("client"):
             peer = str(scope["client"][0])
             headers = [value.decode("latin-1") for name, value in scope.get("headers", []) if name == FORWARDED_FOR]
-            client = forwarded_client(peer, headers, self.proxies) if headers else peer
+            client = forwarded_client(peer, headers, self.proxies)
             if client != peer:  # the port is the proxy's, not the client's
                 scope = dict(scope, client=[client, 0])
         await self.app(scope, receive, send)

@@ -12,7 +12,7 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -24,6 +24,14 @@ class ConfigError(Exception):
 
 Strings = list[str]  # Env.list shadows the builtin inside the class
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _split(name: str, value: str) -> SplitResult:
+    """``urlsplit``, with its ValueError (``https://[::1``) as a one-line ConfigError."""
+    try:
+        return urlsplit(value)
+    except ValueError as error:
+        raise ConfigError(f"{name}={value!r} is not a valid URL ({error})") from None
 
 
 class Env:
@@ -92,7 +100,7 @@ class Env:
         value = self.str(name, default)
         if value == "":
             return ""
-        parts = urlsplit(value)
+        parts = _split(name, value)
         if parts.scheme not in schemes or not parts.hostname:
             raise ConfigError(f"{name}={value!r} is not a URL of the form {schemes[0]}://host[:port]/path")
         try:
@@ -114,7 +122,7 @@ class Env:
     def origins(self, name: builtins.str) -> builtins.list[builtins.str]:
         origins = self.list(name)
         for origin in origins:
-            parts = urlsplit(origin)
+            parts = _split(f"{name} entry", origin)
             if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
                 raise ConfigError(f"{name} entry {origin!r} is not an origin like https://example.com")
         return origins
@@ -135,7 +143,7 @@ def database_config(url: str, base_dir: str, pool_size: int = 8, pool_timeout: f
 
     if url == "":
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": os.path.join(base_dir, "db.sqlite3")}
-    scheme = urlsplit(url).scheme
+    scheme = _split("DATABASE_URL", url).scheme
     if scheme not in ("postgres", "postgresql", "pgsql", "sqlite"):
         raise ConfigError(f"DATABASE_URL={url!r} must start with postgres:// or sqlite://")
     try:
@@ -157,7 +165,7 @@ def channel_layer_config(redis_url: str) -> dict:
     """In-memory layer for one process, or the Redis pub/sub layer for scale-out."""
     if redis_url == "":
         return {"BACKEND": "channels.layers.InMemoryChannelLayer"}
-    parts = urlsplit(redis_url)
+    parts = _split("REDIS_URL", redis_url)
     if parts.scheme not in ("redis", "rediss") or not parts.hostname:
         raise ConfigError(f"REDIS_URL={redis_url!r} is not a URL like redis://127.0.0.1:6379/0")
     try:
@@ -181,5 +189,13 @@ def cache_config(redis_url: str, directory: str) -> dict[str, Any]:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": redis_url,
             "KEY_PREFIX": "betcore-cache",
+            # A hung Redis fails a login in seconds instead of holding its thread forever.
+            "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
         }
-    return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": directory}
+    # The file cache culls a third of its entries at MAX_ENTRIES: set so high that junk user
+    # names cannot push a real user's count out.
+    return {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": directory,
+        "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+    }

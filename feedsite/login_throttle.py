@@ -2,8 +2,9 @@
 
 Failures are counted in Django's cache per (client address, user name) — Redis when
 ``REDIS_URL`` is set, so one count across every web process and their restarts; once
-``LOGIN_FAILURE_LIMIT`` is reached, every attempt for that pair is refused for
-``LOGIN_LOCK_SECONDS`` (the right password too), and the login page says nothing more
+``LOGIN_FAILURE_LIMIT`` is reached, every attempt for that pair is refused until
+``LOGIN_LOCK_SECONDS`` have passed since its latest failure (the right password too:
+a refused attempt is a failure), and the login page says nothing more
 than for a wrong password. Other addresses and other users are not affected.
 """
 
@@ -49,6 +50,9 @@ def count_failure(sender: Any, credentials: dict[str, Any], request: HttpRequest
         cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, LOGIN_LOCK_SECONDS)
+    # The window runs from the latest failure on every backend (the file cache's incr
+    # rewrites the entry with its default timeout, Redis keeps the first one).
+    cache.touch(key, LOGIN_LOCK_SECONDS)
 
 
 @receiver(user_logged_in)

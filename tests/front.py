@@ -39,12 +39,14 @@ class Front:
             self.cluster.start(name, procfile_command(name, port), **env)
             for name, port in zip(("web1", "web2"), self.web_ports, strict=True)
         ]
-        for port in self.web_ports:
-            wait_until_answers(f"http://127.0.0.1:{port}/livez")
+        for web, port in zip(self.webs, self.web_ports, strict=True):
+            if not wait_until_answers(f"http://127.0.0.1:{port}/livez"):
+                raise RuntimeError(f"{web.name} did not start: {web.output()[-2000:]}")
         self.port = free_port()
         self.nginx = self._start_nginx(logdir)
         self.base = f"https://127.0.0.1:{self.port}"
-        wait_until_answers(self.base + "/livez", timeout=10)
+        if not wait_until_answers(self.base + "/livez", timeout=10):
+            raise RuntimeError(f"nginx did not answer: {(logdir / 'nginx-error.log').read_text()[-2000:]}")
 
     def _start_nginx(self, logdir: Path) -> subprocess.Popen:
         cert, key = self_signed_certificate(logdir)

@@ -10,6 +10,7 @@ sockets still open justify.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import string
@@ -22,6 +23,7 @@ import psycopg
 import pytest
 import requests
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from tests.live import scrape, wait_live
 from tests.processes import POSTGRES_ADMIN, Cluster
@@ -97,20 +99,24 @@ def test_page_views_and_short_lived_sockets_leave_nothing_behind(busy):
 
     # Short-lived sockets, half to unknown ids, five viewers staying open throughout.
     process = psutil.Process(web.process.pid)
+    print(f"after the page views the web process holds {process.memory_info().rss / 2**20:.0f} MB")
     origin = base
 
-    failures: list[str] = []
+    outcomes: list[str] = []
 
     async def churn() -> tuple[float, float, dict[str, float]]:
         async def visit(widget_id: str) -> None:
+            """Record what the socket got: "snapshot", "closed 4404", or the failure."""
             try:
                 async with connect(f"ws://127.0.0.1:{port}/ws/w/{widget_id}/", origin=origin) as socket:
                     try:
-                        await asyncio.wait_for(socket.recv(), 10)  # the snapshot, or the 4404 close
-                    except Exception:
-                        pass
+                        frame = await asyncio.wait_for(socket.recv(), 10)
+                        outcomes.append(f"{widget_id == cluster.widget_id} {json.loads(frame)['type']}")
+                    except ConnectionClosed as closed:
+                        code = closed.rcvd.code if closed.rcvd else "abruptly"
+                        outcomes.append(f"{widget_id == cluster.widget_id} closed {code}")
             except Exception as error:
-                failures.append(f"{widget_id}: {error!r}")
+                outcomes.append(f"{widget_id}: {error!r}")
 
         stay = [await connect(f"ws://127.0.0.1:{port}/ws/w/{cluster.widget_id}/", origin=origin) for _ in range(5)]
         for socket in stay:
@@ -144,7 +150,11 @@ def test_page_views_and_short_lived_sockets_leave_nothing_behind(busy):
         f"consumers alive {figures['feed_widget_consumers_alive']:.0f}; cache entries "
         f"{figures['feed_widget_cache_entries']:.0f}"
     )
-    assert failures == [], "every socket got its handshake and its close code"
+    counted = {outcome: outcomes.count(outcome) for outcome in set(outcomes)}
+    print(f"socket outcomes (known id?, what it got): {counted}")
+    assert counted == {"True snapshot": (SOCKETS + 500) // 2, "False closed 4404": (SOCKETS + 500) // 2}, (
+        "a known widget's socket gets its snapshot, an unknown one its close code: nothing else"
+    )
     assert figures["feed_widget_consumers_alive"] == 5, "closed sockets' consumers are freed"
     assert figures["feed_widget_sockets"] == 5
     assert figures["feed_widget_cache_entries"] <= 300, "made-up ids are not kept"

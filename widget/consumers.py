@@ -18,7 +18,6 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.db import DatabaseError
 
 from feed import gcwatch, metrics
 from feed.snapshot import read_snapshot
@@ -98,8 +97,19 @@ class WidgetConsumer(AsyncWebsocketConsumer):
     widget: Widget | None = None
     socket: WidgetSocket | None = None
     config_group: str | None = None
-
     address: str | None = None
+    closed = False  # disconnected (or its connect failed): nothing may rejoin a group now
+    counted = False  # counted in WIDGET_SOCKETS (and as a viewer, unless a preview)
+
+    async def websocket_connect(self, message: dict[str, Any]) -> None:
+        try:
+            await super().websocket_connect(message)
+        except BaseException:
+            # A connect that fails or is cancelled (daphne cancels an app whose client left)
+            # never reaches disconnect(): give back what it took, or the process keeps it.
+            self._release()
+            local_fanout().drop(self)
+            raise
 
     async def connect(self) -> None:
         CONSUMERS.add(self)
@@ -118,8 +128,8 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         self.behind = False  # updates were dropped; resync when the socket drains
         try:
             self.widget = await self.find_widget()
-        except DatabaseError:
-            log.warning("widget lookup failed: database unavailable")
+        except Exception as error:  # the database (or, for a preview, Redis) is away
+            log.warning("widget lookup failed: %s", type(error).__name__)
             await self.accept()
             await self.close(code=CLOSE_UNAVAILABLE)
             return
@@ -137,6 +147,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNKNOWN_WIDGET)
             return
         metrics.WIDGET_SOCKETS.inc()
+        self.counted = True
         self.language = self._language()
         self.game_types = self.widget.game_type_list()
         # Admin changes arrive on the widget's own group, joined even while paused.
@@ -158,6 +169,8 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         """The admin saved this widget or its theme: follow the new settings, tell the browser."""
         assert self.widget is not None
         widget_cache.forget(self.widget.public_id)
+        if self.closed:
+            return  # it left while the fan-out worked through the list
         message = event["message"]
         changed = message["config"]
         if not message["enabled"] or not origin_allowed(self.scope, changed["partnerOrigins"]):
@@ -198,12 +211,25 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             groups += [group_for_jackpots(self.widget.currency), group_for_jackpots("")]
         await local_fanout().join(groups, self)
         self.groups_joined = groups
+        if self.closed:  # it left while joining: the fan-out must not keep it
+            local_fanout().drop(self)
 
     async def _leave(self) -> None:
         await local_fanout().leave(self.groups_joined, self)
         self.groups_joined = []
 
     async def disconnect(self, code: int) -> None:
+        self._release()
+        fanout = local_fanout()
+        emptied = fanout.drop(self)
+        if emptied:
+            await fanout.unsubscribe(emptied)
+
+    def _release(self) -> None:
+        """Give back everything this socket holds in the process, at once (nothing awaited)."""
+        if self.closed:
+            return
+        self.closed = True
         if self.address is not None:
             left = SOCKETS_PER_ADDRESS.get(self.address, 1) - 1
             if left > 0:
@@ -211,13 +237,11 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             else:
                 SOCKETS_PER_ADDRESS.pop(self.address, None)
             self.address = None
-        if self.widget is not None and self.config_group is not None:  # it got as far as joining
+        if self.counted:
+            self.counted = False
             metrics.WIDGET_SOCKETS.dec()
-            if self.widget.pk is not None:
+            if self.widget is not None and self.widget.pk is not None:  # an admin preview is not a viewer
                 viewer_count.left(self.widget.public_id)
-            await local_fanout().leave([self.config_group], self)
-            self.config_group = None
-            await self._leave()
         if self.socket is not None:
             OPEN_SOCKETS.discard(self.socket)
             self.socket.detach()  # breaks the socket <-> protocol <-> consumer cycle
@@ -336,7 +360,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         return True
 
     async def resync(self) -> None:
-        if not self.paused:
+        if not self.paused and not self.closed:
             await self.send_snapshot()
 
 

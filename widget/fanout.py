@@ -57,7 +57,8 @@ class LocalFanout:
         self.layer_failed = False
         self.lock = asyncio.Lock()
         self.positions: dict[str, tuple[str, int]] = {}  # group -> (epoch, seq) of its last event
-        self.resynced_at: dict[Member, float] = {}
+        # Weakly: a member that closes mid-resync must not be kept alive by its entry.
+        self.resynced_at: weakref.WeakKeyDictionary[Member, float] = weakref.WeakKeyDictionary()
 
     async def join(self, groups: list[str], member: Member) -> None:
         async with self.lock:
@@ -88,6 +89,35 @@ class LocalFanout:
                             await self.layer.group_discard(group, self.channel)
                         except Exception as error:  # Redis down: the subscription dies with it anyway
                             log.warning("could not leave %s: %s", group, type(error).__name__)
+
+    def drop(self, member: Member) -> list[str]:
+        """Take ``member`` out of every group at once (nothing awaited); the groups left empty.
+
+        Used when a socket closes, or its connect fails half-way: whatever it joined, it is
+        gone from the fan-out before anything else can run. ``unsubscribe`` then leaves the
+        emptied groups on the channel layer.
+        """
+        self.resynced_at.pop(member, None)
+        emptied = []
+        for group, members in list(self.members.items()):
+            if member in members:
+                members.discard(member)
+                if not members:
+                    del self.members[group]
+                    self.positions.pop(group, None)
+                    emptied.append(group)
+        return emptied
+
+    async def unsubscribe(self, groups: list[str]) -> None:
+        """Leave ``groups`` on the channel layer, unless somebody joined them again meanwhile."""
+        async with self.lock:
+            for group in groups:
+                if self.members.get(group) or self.channel is None:
+                    continue
+                try:
+                    await self.layer.group_discard(group, self.channel)
+                except Exception as error:  # Redis down: the subscription dies with it anyway
+                    log.warning("could not leave %s: %s", group, type(error).__name__)
 
     async def _read(self) -> None:
         failed = False
@@ -230,14 +260,16 @@ def combine(events: list[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "feed.message", "text": text, "parts": events}
 
 
-# Keyed by the loop itself, weakly: a closed loop (tests run many) takes its fan-out with it,
-# and a new loop that reuses a dead one's address never gets the dead one's fan-out.
+# Keyed by the loop object (a new loop that reuses a dead one's address never gets the dead
+# one's fan-out); closed loops (tests run many) are pruned on the next lookup.
 _fanouts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LocalFanout] = weakref.WeakKeyDictionary()
 
 
 def local_fanout() -> LocalFanout:
     """The fan-out of the running event loop (one per process in daphne)."""
     loop = asyncio.get_running_loop()
+    for closed in [other for other in _fanouts if other.is_closed()]:
+        del _fanouts[closed]  # its tasks hold the loop, so the weak key alone never lets go
     fanout = _fanouts.get(loop)
     if fanout is None:
         fanout = _fanouts[loop] = LocalFanout(get_channel_layer())

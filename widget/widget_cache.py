@@ -54,12 +54,34 @@ class _Expiring:
 
 _known = _Expiring(KEEP_FOR, MAX_KNOWN)
 _unknown = _Expiring(KEEP_UNKNOWN_FOR, MAX_UNKNOWN)
-_pending: dict[str, asyncio.Future[Widget | None]] = {}
+# One lookup task per id in flight, shared by every caller: a caller that goes away (a
+# reader leaving the page cancels its view) cancels only its own wait, not the lookup.
+_pending: dict[str, asyncio.Task[Widget | None]] = {}
 
 
 def size() -> int:
     """Entries kept now (both kinds): bounded by MAX_KNOWN + MAX_UNKNOWN."""
     return len(_known.entries) + len(_unknown.entries)
+
+
+def kept(public_id: str) -> bool:
+    """Whether a lookup of ``public_id`` would be answered from the cache now."""
+    now = time.monotonic()
+    return any(cache.get(public_id, now)[0] for cache in (_known, _unknown))
+
+
+async def _lookup(public_id: str) -> Widget | None:
+    widget = await database_sync_to_async(Widget.objects.live)(public_id)
+    if _pending.get(public_id) is asyncio.current_task():  # not forgotten while the query ran
+        (_known if widget is not None else _unknown).put(public_id, widget, time.monotonic())
+    return widget
+
+
+def _finished(public_id: str, task: asyncio.Task[Widget | None]) -> None:
+    if _pending.get(public_id) is task:
+        del _pending[public_id]
+    if not task.cancelled():
+        task.exception()  # retrieved here: a failure nobody waited for is not an "unretrieved" warning
 
 
 async def live_widget(public_id: str) -> Widget | None:
@@ -69,23 +91,15 @@ async def live_widget(public_id: str) -> Widget | None:
         found, widget = kept.get(public_id, now)
         if found:
             return copy.copy(widget)
-    pending = _pending.get(public_id)
-    if pending is None:
-        pending = _pending[public_id] = asyncio.get_running_loop().create_future()
-        try:
-            widget = await database_sync_to_async(Widget.objects.live)(public_id)
-        except BaseException as error:
-            pending.set_exception(error)
-            pending.exception()  # retrieved here, so nobody waiting is not an "unretrieved" warning
-            raise
-        finally:
-            _pending.pop(public_id, None)
-        (_known if widget is not None else _unknown).put(public_id, widget, time.monotonic())
-        pending.set_result(widget)
-        return copy.copy(widget)
-    return copy.copy(await asyncio.shield(pending))
+    task = _pending.get(public_id)
+    if task is None:
+        task = _pending[public_id] = asyncio.ensure_future(_lookup(public_id))
+        task.add_done_callback(lambda done: _finished(public_id, done))
+    return copy.copy(await asyncio.shield(task))
 
 
 def forget(public_id: str) -> None:
+    """The widget changed: drop what is kept, and let a lookup already running keep nothing."""
     _known.pop(public_id)
     _unknown.pop(public_id)
+    _pending.pop(public_id, None)
