@@ -14,6 +14,7 @@ from tests.served_app import launch_chromium, manage_shell, served_app
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "play-admin-pw-0123"
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +29,10 @@ def app(tmp_path_factory):
             "from play.models import PlaySettings; from widget.models import Widget; "
             "w = Widget.objects.enabled().first(); "
             f"PlaySettings.objects.create(widget=w, url_template={template!r}, age_mark='18+', "
-            f"responsible_url={partner + '/demo/partner/?help=1'!r}); print('ok')",
+            f"responsible_url={partner + '/demo/partner/?help=1'!r}); "
+            "from django.contrib.auth.models import User; "
+            f"User.objects.create_superuser('partner', 'p@e.com', {PASSWORD!r}); "
+            "print('ok')",
         )
         yield running | {"partner": partner}
 
@@ -139,3 +143,30 @@ def test_play_is_reached_by_keyboard_named_for_its_game_and_axe_finds_nothing(ap
     context.close()
     assert violations == []
     assert played is not None
+
+
+def test_the_admin_refuses_a_foreign_play_link_previews_a_good_one_and_offers_the_select_example(app, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(app["base"] + "/admin/login/")
+    page.fill("#id_username", "partner")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_selector("#site-name")
+    page.goto(app["base"] + "/admin/widget/widget/")
+    page.locator("th.field-name a").first.click()
+    page.wait_for_selector("#bw-embed-select")
+    page.wait_for_function("document.getElementById('bw-embed-select').value !== ''")
+    example = page.locator("#bw-embed-select").input_value()
+    page.fill("#id_play-0-url_template", "https://evil.example/{gameType}")
+    page.click("input[name=_continue]")
+    error = page.locator(".inline-related .errorlist").first.text_content()
+    page.fill("#id_play-0-url_template", f"{app['partner']}/games/{{gameType}}")
+    page.locator("#id_play-0-url_template").dispatch_event("change")
+    preview = page.frame_locator(".bw-preview")
+    preview.locator(".bw-play:not([hidden])").first.wait_for(timeout=10000)
+    href = preview.locator(".bw-play").first.get_attribute("href")
+    context.close()
+    assert "must be on one of this widget" in error and "https://evil.example is not one of them" in error
+    assert 'addEventListener("betcore:select"' in example and "preventDefault()" in example
+    assert href.startswith(f"{app['partner']}/games/")
