@@ -57,6 +57,8 @@ class StreamPlan:
         """What video.js reads from the page (json_script ``bw-streams``)."""
         return {
             "featured": self.featured,
+            "types": [s.game_type for s in self.streams],
+            "others": len(self.streams) > 1,  # games to switch to: the watch buttons
             "streams": {str(s.game_type): {"kind": s.kind, "url": s.url, "poster": s.poster} for s in self.streams},
             "hls": static(HLS_PLAYER),
             "labels": video_labels(),

@@ -1,4 +1,4 @@
-"""Stream sources: found in the feed, configured and validated, planned per widget, named in the CSP, checked in the admin."""
+"""Stream sources: found in the feed, validated, planned per widget, named in the CSP, checked in the admin."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 // The live picture of a widget with streams (loaded only by those widgets, see streams/templates/streams/video.html).
 //
-// One <video> (or one framed player page) for the featured game; "watch" buttons on the
-// other games with a stream swap it. Video is fetched only while at least half of the
+// One <video> (or one framed player page) for the featured game; "watch" buttons under it,
+// one per game with a stream, swap it. Video is fetched only while at least half of the
 // picture is on screen and the tab is visible: otherwise the source is detached, so
 // nothing downloads. Native HLS where the engine plays it, else hls.js, loaded on first
 // need. A failure or a stall shows the poster and a message and retries with backoff;
@@ -256,26 +256,18 @@ function drawCaption() {
   figure.setAttribute("aria-label", name);
 }
 
+// The watch buttons follow the cards' names (widget.js renames them when the feed's names arrive).
 function drawWatchButtons() {
-  for (const item of root.querySelectorAll(".bw-game")) {
-    const t = Number(item.dataset.t);
-    let button = item.querySelector(".bw-watch");
-    if (!data.streams[String(t)]) {
-      if (button) button.remove();
-      continue;
-    }
-    if (!button) {
-      button = document.createElement("button");
-      button.type = "button";
-      button.className = "bw-watch";
-      button.textContent = labels.watch;
-      button.addEventListener("click", () => watch(t));
-      // In the state row, which wraps (the head never does), or last in a card that hides it.
-      const row = item.querySelector(".bw-game-state");
-      (row && !row.hidden ? row : item).append(button);
-    }
-    button.setAttribute("aria-pressed", String(t === player.current));
+  for (const button of figure.querySelectorAll(".bw-watch")) {
+    const item = card(button.dataset.t);
+    const name = item && item.querySelector(".bw-game-name").textContent;
+    if (name && button.textContent !== name) button.textContent = name;
+    button.setAttribute("aria-pressed", String(Number(button.dataset.t) === player.current));
   }
+}
+
+for (const button of figure.querySelectorAll(".bw-watch")) {
+  button.addEventListener("click", () => watch(Number(button.dataset.t)));
 }
 
 function watch(t) {
@@ -298,6 +290,7 @@ new MutationObserver(() => {
   drawWatchButtons();
   drawCaption();
 }).observe(list, { childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ["hidden"] });
+figure.dataset.state = "idle";
 drawWatchButtons();
 drawCaption();
 update();

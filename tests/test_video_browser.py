@@ -1,0 +1,217 @@
+"""The live picture in Chromium: frames decode, nothing is fetched out of sight, a broken stream never stops the data.
+
+Run against `manage.py serve` (sandbox, worker and daphne in one process): the sandbox
+names a live HLS stream for each game type in its translations, the worker keeps them,
+and the demo widget plays them.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from tests.served_app import launch_chromium, manage_shell, served_app
+from tests.test_browser import ARTIFACTS
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+# The engine's native HLS switched off: the hls.js path (what Firefox and engines without native HLS take).
+NO_NATIVE_HLS = """
+const canPlay = HTMLMediaElement.prototype.canPlayType;
+HTMLMediaElement.prototype.canPlayType = function (type) {
+  return /mpegurl/i.test(type) ? "" : canPlay.call(this, type);
+};
+"""
+# The tab's visibility under the test's control (headless Chromium has no hidden tab to switch to).
+CONTROLLED_VISIBILITY = """
+Object.defineProperty(Document.prototype, "visibilityState", {
+  configurable: true, get() { return window.__bwHidden ? "hidden" : "visible"; },
+});
+Object.defineProperty(Document.prototype, "hidden", {
+  configurable: true, get() { return Boolean(window.__bwHidden); },
+});
+"""
+PLAYBACK = """(video) => ({
+  frames: video.getVideoPlaybackQuality().totalVideoFrames,
+  time: video.currentTime,
+  native: !window.Hls,
+  state: video.closest(".bw-video").dataset.state,
+})"""
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    with served_app(tmp_path_factory.mktemp("serve")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        launched = launch_chromium(playwright)
+        yield launched
+        launched.close()
+
+
+def open_widget(app, browser, *, init_scripts=(), viewport=(360, 740), path=None):
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    for script in init_scripts:
+        context.add_init_script(script)
+    page = context.new_page()
+    video_requests: list[str] = []
+    page.on("request", lambda request: "/video/" in request.url and video_requests.append(request.url))
+    # Poll until the worker has stored the sandbox's streams (a second or two after start).
+    deadline = time.monotonic() + 20
+    while True:
+        response = page.goto(app["base"] + (path or app["widget"]))
+        if page.locator(".bw-video").count() or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(500)
+    page.locator('.bw-status[data-state="live"]').wait_for(timeout=10000)
+    return context, page, response, video_requests
+
+
+def decodes(target, seconds: float = 3.0) -> dict:
+    """Playback figures of the picture now and ``seconds`` later (``target``: a page or a frame locator)."""
+    video = target.locator("video.bw-video-player")
+    deadline = time.monotonic() + 20
+    first = video.evaluate(PLAYBACK)
+    while first["frames"] < 5 and time.monotonic() < deadline:
+        time.sleep(0.25)
+        first = video.evaluate(PLAYBACK)
+    time.sleep(seconds)
+    later = video.evaluate(PLAYBACK)
+    assert later["frames"] > first["frames"] + 10 * seconds, (first, later)  # 25 frames a second
+    assert later["time"] > first["time"] + seconds / 2, (first, later)
+    return later
+
+
+def wait_for_requests(page, requests: list[str], more_than: int, timeout: float = 10) -> None:
+    """Until more than ``more_than`` requests are seen (Playwright reports them while it waits, not while we sleep)."""
+    deadline = time.monotonic() + timeout
+    while len(requests) <= more_than and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    assert len(requests) > more_than
+
+
+def test_frames_decode_natively_on_the_widget_page_and_its_csp_names_the_stream_origin(app, browser):
+    context, page, response, _ = open_widget(app, browser)
+    figures = decodes(page)
+    assert figures["native"], "Chromium plays HLS itself: hls.js is not even loaded"
+    sandbox = app["sandbox"].rstrip("/")
+    directives = dict(part.split(" ", 1) for part in response.headers["content-security-policy"].split("; "))
+    assert directives["media-src"] == f"blob: {sandbox}"
+    assert directives["connect-src"] == f"'self' {sandbox}"
+    assert "frame-src" not in directives
+    caption = page.locator(".bw-video-caption").text_content()
+    assert page.locator(".bw-game-name").first.text_content() in caption
+    page.screenshot(path=str(ARTIFACTS / "video-widget-360x740.png"), full_page=True)
+    context.close()
+
+
+def test_frames_decode_through_hls_js_where_the_engine_has_no_native_hls(app, browser):
+    context, page, _, _ = open_widget(app, browser, init_scripts=[NO_NATIVE_HLS])
+    figures = decodes(page)
+    assert not figures["native"]
+    assert (
+        page.evaluate("window.Hls.version") == (ARTIFACTS.parent / "static/vendor/hls.js/VERSION").read_text().strip()
+    )
+    context.close()
+
+
+def test_frames_decode_inside_the_partner_pages_iframe(app, browser):
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(f"http://localhost:{app['port']}/demo/partner/?widget_origin={app['base']}")
+    page.wait_for_selector("iframe")
+    frame = page.frame_locator("iframe")
+    frame.locator('.bw-status[data-state="live"]').wait_for(timeout=10000)
+    frame.locator("video.bw-video-player").scroll_into_view_if_needed()
+    decodes(frame)
+    page.screenshot(path=str(ARTIFACTS / "video-partner-360x740.png"), full_page=True)
+    context.close()
+
+
+def test_nothing_is_fetched_while_the_picture_is_out_of_view(app, browser):
+    # 100 px tall: less than half of the picture is on screen.
+    context, page, _, requests = open_widget(app, browser, viewport=(360, 100))
+    page.locator('.bw-video[data-state="idle"]').wait_for(state="attached", timeout=10000)
+    page.wait_for_timeout(4000)  # two playlist periods: a fetching player would have asked by now
+    assert requests == []
+    page.set_viewport_size({"width": 360, "height": 740})
+    wait_for_requests(page, requests, 0)
+    decodes(page, 1.0)
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    page.locator('.bw-video[data-state="idle"]').wait_for(state="attached", timeout=5000)
+    seen = len(requests)
+    page.wait_for_timeout(5000)
+    assert len(requests) == seen, requests[seen:]
+    context.close()
+
+
+def test_nothing_is_fetched_while_the_tab_is_hidden(app, browser):
+    context, page, _, requests = open_widget(app, browser, init_scripts=[CONTROLLED_VISIBILITY])
+    decodes(page, 1.0)
+    page.evaluate("window.__bwHidden = true; document.dispatchEvent(new Event('visibilitychange'))")
+    page.locator('.bw-video[data-state="idle"]').wait_for(state="attached", timeout=5000)
+    seen = len(requests)
+    page.wait_for_timeout(5000)
+    assert len(requests) == seen, requests[seen:]
+    page.evaluate("window.__bwHidden = false; document.dispatchEvent(new Event('visibilitychange'))")
+    wait_for_requests(page, requests, seen)
+    decodes(page, 1.0)
+    context.close()
+
+
+def test_a_watch_button_swaps_the_picture_to_another_game(app, browser):
+    context, page, _, requests = open_widget(app, browser)
+    decodes(page, 1.0)
+    buttons = page.locator(".bw-watch")
+    assert buttons.count() >= 2 and buttons.first.get_attribute("aria-pressed") == "true"
+    other = buttons.nth(1)
+    chosen = other.get_attribute("data-t")
+    other.click()
+    assert other.get_attribute("aria-pressed") == "true"
+    decodes(page, 1.0)
+    assert any(f"/video/{chosen}/" in r for r in requests)
+    assert page.locator("video.bw-video-player").evaluate("v => v.currentSrc").endswith(f"/video/{chosen}/live.m3u8")
+    context.close()
+
+
+def test_a_broken_stream_shows_the_poster_and_a_message_while_results_keep_arriving(app, browser):
+    code = (
+        "from widget.models import Theme, Widget; from streams.models import StreamSource; "
+        f"w = Widget.objects.create(name='Broken video', game_types='3, 1', theme=Theme.objects.first(), "
+        f"allowed_origins='http://localhost:{app['port']}'); "
+        "StreamSource.objects.create(widget=w, game_type=3, featured=True, "
+        f"url='{app['sandbox']}/video/3/broken.m3u8', "
+        f"poster='{app['base']}/static/favicon/favicon.png'); print(w.public_id)"
+    )
+    public_id = manage_shell(app, code)
+    context, page, _, requests = open_widget(app, browser, path=f"/w/{public_id}/?lang=es")
+    message = page.locator(".bw-video-message")
+    message.wait_for(state="visible", timeout=20000)
+    assert message.text_content() == "Vídeo no disponible. Reintentando…"
+    assert page.locator("video.bw-video-player").get_attribute("poster").endswith("/static/favicon/favicon.png")
+    assert page.locator(".bw-video").get_attribute("data-state") == "failed"
+    countdown = page.locator(".bw-countdown:not([hidden]) .bw-countdown-text").first
+    countdown.wait_for(timeout=40000)
+    first = countdown.text_content()
+    page.wait_for_timeout(1600)
+    assert countdown.text_content() != first, "the data keeps coming while the video fails"
+    assert page.locator('.bw-status[data-state="live"]').count() == 1
+    # The first fetch, then retries after a backoff (2 s, 4 s, …): the message stays up meanwhile.
+    playlists = lambda: [r for r in requests if r.endswith("broken.m3u8")]  # noqa: E731
+    deadline = time.monotonic() + 15
+    while len(playlists()) < 2 and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    assert len(playlists()) >= 2, requests
+    assert message.is_visible()
+    assert json.loads(page.locator("#bw-streams").text_content())["streams"]["3"]["url"].endswith("broken.m3u8")
+    page.screenshot(path=str(ARTIFACTS / "video-broken-360x740.png"), full_page=True)
+    context.close()
