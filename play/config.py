@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
+
 from play.models import PlaySettings
+from play.validators import check_on_origins, validate_play_template
 from widget.models import Widget
 
 
@@ -18,6 +21,20 @@ def play_settings(widget: Widget) -> PlaySettings | None:
         return None
 
 
+def _still_allowed(widget: Widget, url: str, template: bool) -> str:
+    """``url`` if it is still on one of the widget's partner origins (they may have changed since), else ""."""
+    if not url or widget.pk is None:  # the admin preview's links are checked in play/preview.py
+        return url
+    try:
+        if template:
+            validate_play_template(url, widget.origin_list())
+        else:
+            check_on_origins(url, widget.origin_list(), "The link")
+    except ValidationError:
+        return ""
+    return url
+
+
 def play_config(widget: Widget) -> dict[str, Any]:
     """``url`` empty: no Play control. ``hiddenLanguages``: viewers in these see results only."""
     settings = play_settings(widget)
@@ -28,10 +45,10 @@ def play_config(widget: Widget) -> dict[str, Any]:
         responsible = {
             "age": settings.age_mark,
             "text": settings.responsible_text,
-            "url": settings.responsible_url,
+            "url": _still_allowed(widget, settings.responsible_url, template=False),
         }
     return {
-        "url": settings.url_template,
+        "url": _still_allowed(widget, settings.url_template, template=True),
         "newTab": settings.new_tab,
         "hide": settings.hide_play,
         "hiddenLanguages": settings.hidden_language_list(),

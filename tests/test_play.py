@@ -298,3 +298,14 @@ def test_the_admin_preview_shows_the_play_link_and_line_being_edited_and_only_we
     assert "javascript:" not in hostile.content.decode() and 'class="bw-play" href="" ' in hostile.content.decode()
     hidden = admin_client.get("/admin/widget/widget/preview/", query | {"hideplay": "1"}).content.decode()
     assert 'aria-labelledby="bw-jackpots-title" hidden' in hidden and "https://x.example/3" not in hidden
+
+
+@pytest.mark.django_db
+def test_a_link_whose_origin_was_removed_from_the_widget_later_is_not_shown(widget):
+    PlaySettings.objects.create(
+        widget=widget, url_template="https://partner.example/{gameType}", responsible_url="https://partner.example/rg"
+    )
+    Widget = type(widget)
+    Widget.objects.filter(pk=widget.pk).update(allowed_origins="https://other.example")
+    config = play_config(Widget.objects.select_related("play").get(pk=widget.pk))
+    assert config["url"] == "" and config["responsible"]["url"] == ""
