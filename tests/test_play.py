@@ -309,3 +309,38 @@ def test_a_link_whose_origin_was_removed_from_the_widget_later_is_not_shown(widg
     Widget.objects.filter(pk=widget.pk).update(allowed_origins="https://other.example")
     config = play_config(Widget.objects.select_related("play").get(pk=widget.pk))
     assert config["url"] == "" and config["responsible"]["url"] == ""
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    from tests.processes import OwnRedis
+
+    redis = OwnRedis(tmp_path)
+    yield redis
+    redis.stop()
+
+
+@pytest.mark.services
+async def test_redis_adds_every_processes_viewers_per_slot_so_the_peak_is_the_total(own_redis):
+    from play.stores import RedisAudience
+
+    store = RedisAudience(own_redis.url)
+    counts_a = {"w": 3}
+    first = Recorder(store=lambda: store, counts=lambda: counts_a)  # type: ignore[arg-type,return-value]
+    second = Recorder(store=lambda: store, counts=lambda: {"w": 2})  # type: ignore[arg-type,return-value]
+    first.tap("w", 3, NOON + 5)
+    second.tap("w", 3, NOON + 6)
+    second.tap("w", 1, NOON + BUCKET + 1)
+    assert await first.tick(NOON + 1) and await second.tick(NOON + 2)
+    counts_a["w"] = 4
+    assert await first.tick(NOON + SLOT + 1)  # the next slot: only the first process reports (4)
+    buckets = await store.buckets("w", NOON - 3600, NOON + 3600)
+    assert [(b.start, b.viewer_peak, b.viewer_sum, b.taps) for b in buckets] == [
+        (NOON, 5, 9, {3: 2}),
+        (NOON + BUCKET, 0, 0, {1: 1}),
+    ]
+    assert await store.taps_on(local_day(NOON)) == {"w": 3}
+    import redis
+
+    ttl = redis.Redis.from_url(own_redis.url).ttl(f"betcore-feed:audience:w:{NOON}")
+    assert 14 * 86400 < ttl <= 14 * 86400 + BUCKET
