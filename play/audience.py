@@ -39,8 +39,9 @@ class Period:
 
     @property
     def rate(self) -> float:
-        viewers = sum(point.average for point in self.points)
-        return 100.0 * self.taps / viewers if viewers else 0.0
+        """Taps per hour per 100 viewers over the period."""
+        viewer_hours = sum(point.viewer_hours for point in self.points)
+        return 100.0 * self.taps / viewer_hours if viewer_hours else 0.0
 
     def taps_by_game(self) -> list[tuple[int, int]]:
         totals: dict[int, int] = {}
@@ -60,7 +61,8 @@ class Period:
                 f"Taps on Play per {self.step_words}, {self.title.lower()}", [p.taps for p in self.points]
             ),
             "rate": line_chart(
-                f"Taps per 100 viewers per {self.step_words}, {self.title.lower()}", [p.rate for p in self.points]
+                f"Taps per hour per 100 viewers, per {self.step_words}, {self.title.lower()}",
+                [p.rate for p in self.points],
             ),
         }
 

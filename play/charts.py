@@ -18,15 +18,20 @@ class Point:
     """One step of a chart: five minutes (24 hours) or an hour (14 days)."""
 
     start: int
+    step: int = BUCKET
     peak: int = 0
     average: float = 0.0
     taps: int = 0
     taps_by_game: dict[int, int] = field(default_factory=dict)
 
     @property
+    def viewer_hours(self) -> float:
+        return self.average * self.step / 3600
+
+    @property
     def rate(self) -> float:
-        """Taps per 100 viewers (average viewers of the step); 0 without viewers."""
-        return 100.0 * self.taps / self.average if self.average > 0 else 0.0
+        """Taps per hour per 100 viewers (whatever the step); 0 without viewers."""
+        return 100.0 * self.taps / self.viewer_hours if self.average > 0 else 0.0
 
 
 def points(buckets: Sequence[Bucket], until: float, span: int, step: int) -> list[Point]:
@@ -34,7 +39,7 @@ def points(buckets: Sequence[Bucket], until: float, span: int, step: int) -> lis
     last = bucket_of(until)
     first = last - span + BUCKET
     start_of = lambda at: first + (at - first) // step * step  # noqa: E731
-    steps = {start: Point(start) for start in range(first, last + 1, step)}
+    steps = {start: Point(start, step) for start in range(first, last + 1, step)}
     per_step = step // BUCKET
     for bucket in buckets:
         if not first <= bucket.start <= last:
