@@ -24,8 +24,8 @@ class PlaySettingsForm(forms.ModelForm):
             "hidden_languages",
         )
         widgets = {
-            "url_template": forms.URLInput(attrs={"class": "vURLField", "size": 80, "inputmode": "url"}),
-            "responsible_url": forms.URLInput(attrs={"class": "vURLField", "size": 80}),
+            "url_template": forms.URLInput(attrs={"class": "vURLField"}),
+            "responsible_url": forms.URLInput(attrs={"class": "vURLField"}),
         }
 
 

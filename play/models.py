@@ -16,22 +16,35 @@ class PlaySettings(models.Model):
     """Per widget, optional: without a row (or a template) the widget shows no Play control."""
 
     widget = models.OneToOneField(Widget, on_delete=models.CASCADE, related_name="play")
+    # Field names in the admin's English, like the widget's own fields; the help is translated.
     url_template = models.CharField(
+        "play link",
         max_length=500,
         blank=True,
         help_text=_("Your game page, {gameType}, {lang} and {roundId} filled in by the widget; on a partner origin."),
     )
-    new_tab = models.BooleanField(default=False)
-    age_mark = models.CharField(max_length=4, blank=True, help_text=_("For example 18+."))
+    new_tab = models.BooleanField("open in a new tab", default=False)
+    age_mark = models.CharField("age mark", max_length=4, blank=True, help_text=_("For example 18+."))
     responsible_text = models.CharField(
-        max_length=120, blank=True, help_text=_("Blank: “Play responsibly” in the viewer’s language.")
+        "responsible play text",
+        max_length=120,
+        blank=True,
+        help_text=_("Blank: “Play responsibly” in the viewer’s language."),
     )
     responsible_url = models.CharField(
-        max_length=500, blank=True, help_text=_("Your responsible gambling page, on a partner origin.")
+        "responsible play page",
+        max_length=500,
+        blank=True,
+        help_text=_("Your responsible gambling page, on a partner origin."),
     )
-    hide_play = models.BooleanField(default=False, help_text=_("Results only: no Play and no jackpots."))
+    hide_play = models.BooleanField(
+        "hide Play and jackpots", default=False, help_text=_("Results only: no Play and no jackpots.")
+    )
     hidden_languages = models.CharField(
-        max_length=100, blank=True, help_text=_("Language codes such as tr, fa: these viewers see results only.")
+        "hide Play and jackpots in these languages",
+        max_length=100,
+        blank=True,
+        help_text=_("Language codes such as tr, fa: these viewers see results only."),
     )
 
     class Meta:
