@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib import admin, messages
@@ -19,7 +20,9 @@ from streams.plan import HLS_PLAYER, forget_all
 from streams.validators import stream_origin
 
 FIELDS = ("game_type", "kind", "url", "poster", "featured", "enabled")
-HTTPS_FIRST = {models.URLField: {"assume_scheme": "https"}}  # a bare host typed in becomes https://
+HTTPS_FIRST: Mapping[type[models.Field[Any, Any]], Mapping[str, Any]] = {
+    models.URLField: {"assume_scheme": "https"}
+}  # a bare host typed in becomes https://
 
 
 def warn_if_unplayable(request: HttpRequest, source: StreamSource) -> None:

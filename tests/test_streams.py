@@ -204,7 +204,7 @@ def test_without_streams_the_policy_names_no_media_and_no_frames():
 def test_the_widget_page_csp_names_exactly_its_stream_origins(client, widget, theme):
     before = client.get(f"/w/{widget.public_id}/")
     assert "media-src" not in before["Content-Security-Policy"] and b"bw-streams" not in before.content
-    assert b"video.js" not in before.content and b"video.css" not in before.content
+    assert b"bw-video" not in before.content and b"video.js" not in before.content and b"hls" not in before.content
     StreamSource.objects.create(game_type=3, url="https://cdn.example/3/live.m3u8", poster="https://img.example/3.jpg")
     StreamSource.objects.create(widget=widget, game_type=1, kind="page", url="https://provider.example/p/1")
     StreamSource.objects.create(game_type=5, url="https://unused.example/5.m3u8")  # a game type it does not show

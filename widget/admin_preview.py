@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.urls import reverse
 
 from play.preview import attach_preview_play
+from streams.plan import stream_plan
 from widget.contrast import CHECKED_FIELDS, LIGHT_FIELDS, checks
 from widget.csp import widget_policy
 from widget.models import Theme, Widget
@@ -128,7 +129,8 @@ def preview_page(request: HttpRequest) -> HttpResponse:
         theme_url=reverse("admin:widget_widget_preview_theme") + "?" + theme_query,
         socket_path="/ws/preview/?" + urlencode(socket_query),
     )
-    response["Content-Security-Policy"] = widget_policy([])  # framed by the admin only
+    # Framed by the admin only; the streams the widget would play, playing.
+    response["Content-Security-Policy"] = widget_policy([], **async_to_sync(stream_plan)(widget).csp())
     return response
 
 
