@@ -345,3 +345,17 @@ async def test_redis_adds_every_processes_viewers_per_slot_so_the_peak_is_the_to
 
     ttl = redis.Redis.from_url(own_redis.url).ttl(f"betcore-feed:audience:w:{NOON}")
     assert 14 * 86400 < ttl <= 14 * 86400 + BUCKET
+
+
+@pytest.mark.django_db
+def test_hostile_values_in_every_play_field_are_form_errors_or_saved_never_a_crash(admin_client, theme, offered_names):
+    from tests.test_hostile_input import HOSTILE
+
+    fields = ("url_template", "age_mark", "responsible_text", "responsible_url", "hidden_languages")
+    base = widget_form_data(theme.pk, allowed_origins="https://partner.example") | inline_data(admin_client)
+    for value in [*HOSTILE, "https://partner.example/{gameType}\x00", "https://partner.example/{{gameType}}"]:
+        for field in fields:
+            response = admin_client.post("/admin/widget/widget/add/", base | {f"play-0-{field}": value})
+            assert response.status_code in (200, 302), (field, value, response.status_code)
+    for settings in PlaySettings.objects.all():  # whatever was saved passes the checks again
+        settings.full_clean()
