@@ -587,11 +587,17 @@ function followPlay(url) {
 }
 
 let selecting = false;
+const lastTaps = new Map(); // game type -> when its tap was sent
 document.addEventListener("click", (event) => {
   const link = event.target.closest && event.target.closest(".bw-play");
   if (!link || !playShown()) return;
   const t = Number(link.closest(".bw-game").dataset.t);
-  send({ type: "tap", t }); // counted at most once a minute per game by the server
+  // Counted by the server at most once a minute per game; not sent more often either, so
+  // repeated taps on a page that keeps the viewer never trip the socket's message limit.
+  if (!(Date.now() - (lastTaps.get(t) || -Infinity) < 60000)) {
+    lastTaps.set(t, Date.now());
+    send({ type: "tap", t });
+  }
   // A middle or modified click opens a tab the browser's own way.
   if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
   event.preventDefault();
