@@ -4,6 +4,7 @@ top window with the placeholders filled, or stays when the host page takes it; k
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -170,3 +171,27 @@ def test_the_admin_refuses_a_foreign_play_link_previews_a_good_one_and_offers_th
     assert "must be on one of this widget" in error and "https://evil.example is not one of them" in error
     assert 'addEventListener("betcore:select"' in example and "preventDefault()" in example
     assert href.startswith(f"{app['partner']}/games/")
+
+
+def test_with_new_tab_set_play_opens_a_tab_and_the_partner_page_stays(app, browser):
+    def new_tab(on: bool) -> None:
+        manage_shell(app, f"from play.models import PlaySettings; PlaySettings.objects.update(new_tab={on}); print(1)")
+        time.sleep(5.5)  # the server keeps a widget for 5 s (a save in the admin would tell it at once)
+
+    new_tab(True)
+    try:
+        context, page, frame = partner_page(app, browser)
+        before = page.url
+        link = frame.locator(".bw-play").first
+        spoken = link.text_content()
+        with context.expect_page(timeout=5000) as opened:
+            link.click()
+        tab = opened.value
+        tab.wait_for_load_state()
+        played = parse_qs(urlsplit(tab.url).query).get("played")
+        stayed = page.url
+        context.close()
+    finally:
+        new_tab(False)
+    assert stayed == before and played is not None
+    assert "opens in a new tab" in spoken
