@@ -33,11 +33,15 @@ Object.defineProperty(Document.prototype, "hidden", {
   configurable: true, get() { return Boolean(window.__bwHidden); },
 });
 """
+SAVE_DATA = """
+Object.defineProperty(Navigator.prototype, "connection", { configurable: true, get: () => ({ saveData: true }) });
+"""
 PLAYBACK = """(video) => ({
   frames: video.getVideoPlaybackQuality().totalVideoFrames,
   time: video.currentTime,
   native: !window.Hls,
   state: video.closest(".bw-video").dataset.state,
+  behind: video.seekable.length ? video.seekable.end(video.seekable.length - 1) - video.currentTime : null,
 })"""
 
 
@@ -84,8 +88,10 @@ def decodes(target, seconds: float = 3.0) -> dict:
     while first["frames"] < 5 and time.monotonic() < deadline:
         time.sleep(0.25)
         first = video.evaluate(PLAYBACK)
+    started = time.monotonic()
     time.sleep(seconds)
     later = video.evaluate(PLAYBACK)
+    later["paced"] = (later["time"] - first["time"]) / (time.monotonic() - started)
     assert later["frames"] > first["frames"] + 10 * seconds, (first, later)  # 25 frames a second
     assert later["time"] > first["time"] + seconds / 2, (first, later)
     return later
@@ -103,6 +109,8 @@ def test_frames_decode_natively_on_the_widget_page_and_its_csp_names_the_stream_
     context, page, response, _ = open_widget(app, browser)
     figures = decodes(page)
     assert figures["native"], "Chromium plays HLS itself: hls.js is not even loaded"
+    # Chromium's own player exposes no seekable range for live: it keeps pace with the clock instead.
+    assert figures["paced"] >= 0.8, figures
     sandbox = app["sandbox"].rstrip("/")
     directives = dict(part.split(" ", 1) for part in response.headers["content-security-policy"].split("; "))
     assert directives["media-src"] == f"blob: {sandbox}"
@@ -118,6 +126,7 @@ def test_frames_decode_through_hls_js_where_the_engine_has_no_native_hls(app, br
     context, page, _, _ = open_widget(app, browser, init_scripts=[NO_NATIVE_HLS])
     figures = decodes(page)
     assert not figures["native"]
+    assert figures["behind"] is not None and figures["behind"] <= 8, "within four 2 s segments of the live edge"
     assert (
         page.evaluate("window.Hls.version") == (ARTIFACTS.parent / "static/vendor/hls.js/VERSION").read_text().strip()
     )
@@ -214,4 +223,22 @@ def test_a_broken_stream_shows_the_poster_and_a_message_while_results_keep_arriv
     assert message.is_visible()
     assert json.loads(page.locator("#bw-streams").text_content())["streams"]["3"]["url"].endswith("broken.m3u8")
     page.screenshot(path=str(ARTIFACTS / "video-broken-360x740.png"), full_page=True)
+    context.close()
+
+
+def test_under_save_data_the_picture_waits_for_a_tap_then_plays_and_unmutes(app, browser):
+    context, page, _, requests = open_widget(app, browser, init_scripts=[SAVE_DATA])
+    play = page.locator(".bw-video-play")
+    play.wait_for(state="visible", timeout=10000)
+    page.wait_for_timeout(3000)
+    assert requests == []
+    play.click()
+    wait_for_requests(page, requests, 0)
+    decodes(page, 1.0)
+    assert play.is_hidden()
+    video = page.locator("video.bw-video-player")
+    assert video.evaluate("v => v.muted")
+    page.locator(".bw-video-sound").click()
+    assert not video.evaluate("v => v.muted")
+    assert page.locator(".bw-video-sound").get_attribute("aria-pressed") == "true"
     context.close()
