@@ -30,10 +30,13 @@ class Recorder:
         self,
         store: Callable[[], AudienceStore] = audience_store,
         counts: Callable[[], dict[str, int]] = viewer_count.local_counts,
+        started: float | None = None,
     ) -> None:
         self.store, self.counts = store, counts
         self.pending = Batch()
-        self.sampled_slot: int | None = None
+        # The slot this process started in is not sampled: a process it replaced may have
+        # sampled it already, with the same viewers that reconnect here.
+        self.sampled_slot: int | None = slot_of(time.time() if started is None else started)
         self.failing = False
 
     def tap(self, public_id: str, game_type: int, now: float) -> None:

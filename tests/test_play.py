@@ -162,7 +162,7 @@ class MemoryAudience:
 async def test_viewers_are_sampled_once_per_slot_and_written_in_one_batch():
     store = MemoryAudience()
     counts = {"a": 5, "b": 2, "c": 0}
-    recorder = Recorder(store=lambda: store, counts=lambda: counts)  # type: ignore[arg-type,return-value]
+    recorder = Recorder(store=lambda: store, counts=lambda: counts, started=NOON - SLOT)  # type: ignore[arg-type,return-value]
     recorder.tap("a", 3, NOON + 1)
     recorder.tap("a", 3, NOON + 2)
     assert await recorder.tick(NOON + 2)
@@ -226,7 +226,7 @@ async def test_taps_over_the_socket_reach_the_database_and_the_charts(widget, mo
 
     await PlaySettings.objects.acreate(widget=widget, url_template="https://partner.example/{gameType}")
     store = DatabaseAudience()
-    counted = Recorder(store=lambda: store)
+    counted = Recorder(store=lambda: store, started=0)  # started long ago: this slot is sampled
     monkeypatch.setattr(recorder_module, "recorder", counted)
     communicator = WebsocketCommunicator(
         application, f"/ws/w/{widget.public_id}/", headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
@@ -327,8 +327,8 @@ async def test_redis_adds_every_processes_viewers_per_slot_so_the_peak_is_the_to
 
     store = RedisAudience(own_redis.url)
     counts_a = {"w": 3}
-    first = Recorder(store=lambda: store, counts=lambda: counts_a)  # type: ignore[arg-type,return-value]
-    second = Recorder(store=lambda: store, counts=lambda: {"w": 2})  # type: ignore[arg-type,return-value]
+    first = Recorder(store=lambda: store, counts=lambda: counts_a, started=NOON - 1)  # type: ignore[arg-type,return-value]
+    second = Recorder(store=lambda: store, counts=lambda: {"w": 2}, started=NOON - 1)  # type: ignore[arg-type,return-value]
     first.tap("w", 3, NOON + 5)
     second.tap("w", 3, NOON + 6)
     second.tap("w", 1, NOON + BUCKET + 1)
@@ -359,3 +359,11 @@ def test_hostile_values_in_every_play_field_are_form_errors_or_saved_never_a_cra
             assert response.status_code in (200, 302), (field, value, response.status_code)
     for settings in PlaySettings.objects.all():  # whatever was saved passes the checks again
         settings.full_clean()
+
+
+async def test_a_process_does_not_sample_the_slot_it_started_in_so_a_restart_counts_nobody_twice():
+    store = MemoryAudience()
+    restarted = Recorder(store=lambda: store, counts=lambda: {"w": 1}, started=NOON + 12)  # type: ignore[arg-type,return-value]
+    assert await restarted.tick(NOON + 14) is False  # the old process sampled this slot with the same viewer
+    assert await restarted.tick(NOON + SLOT + 1)
+    assert dict(store.writes[0].viewers) == {("w", NOON + SLOT): 1}
