@@ -38,5 +38,10 @@ def widget_form_data(theme_id: int, **changes: Any) -> dict[str, Any]:
         "play-INITIAL_FORMS": "0",
         "play-MIN_NUM_FORMS": "0",
         "play-MAX_NUM_FORMS": "1",
+        # The video streams inline (streams app), none.
+        "stream_sources-TOTAL_FORMS": "0",
+        "stream_sources-INITIAL_FORMS": "0",
+        "stream_sources-MIN_NUM_FORMS": "0",
+        "stream_sources-MAX_NUM_FORMS": "1000",
         **changes,
     }

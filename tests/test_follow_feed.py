@@ -50,6 +50,7 @@ def test_choosing_game_types_in_the_admin_stops_following_the_feed(admin_client,
         "show_jackpots": "on",
         "allowed_origins": widget.allowed_origins,
         **{f"play-{name}": value for name, value in (("TOTAL_FORMS", "1"), ("INITIAL_FORMS", "0"))},
+        **{f"stream_sources-{name}": "0" for name in ("TOTAL_FORMS", "INITIAL_FORMS")},
     }
     response = admin_client.post(f"/admin/widget/widget/{widget.pk}/change/", form)
     assert response.status_code == 302, response.content[:2000]
