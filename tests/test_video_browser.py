@@ -242,3 +242,27 @@ def test_under_save_data_the_picture_waits_for_a_tap_then_plays_and_unmutes(app,
     assert not video.evaluate("v => v.muted")
     assert page.locator(".bw-video-sound").get_attribute("aria-pressed") == "true"
     context.close()
+
+
+def test_the_admin_preview_plays_the_stream(app, browser):
+    code = (
+        "from django.contrib.auth.models import User; from streams.models import StreamSource; "
+        "User.objects.create_superuser('video-admin', 'video-admin@example.com', 'video-admin-password-1'); "
+        f"print(StreamSource.objects.create(game_type=5, url='{app['sandbox']}/video/5/live.m3u8').pk)"
+    )
+    pk = manage_shell(app, code)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(f"{app['base']}/admin/login/?next=/admin/streams/streamsource/{pk}/change/")
+    page.fill("#id_username", "video-admin")
+    page.fill("#id_password", "video-admin-password-1")
+    page.click("input[type=submit]")
+    page.locator("video.bw-stream-preview").wait_for(timeout=10000)
+    assert page.locator(".errornote").count() == 0
+    video = page.locator("video.bw-stream-preview")
+    deadline = time.monotonic() + 20
+    while video.evaluate("v => v.getVideoPlaybackQuality().totalVideoFrames") < 25 and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+    assert video.evaluate("v => v.getVideoPlaybackQuality().totalVideoFrames") >= 25
+    page.screenshot(path=str(ARTIFACTS / "video-admin-preview.png"))
+    context.close()
