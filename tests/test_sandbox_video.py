@@ -75,3 +75,12 @@ def test_translations_name_each_game_types_stream(sandbox, token):
     ).json()
     for row in rows:
         assert row["streamUrl"] == f"{sandbox.base_url}/video/{row['gameType']}/live.m3u8"
+
+
+def test_the_stalled_stream_stops_where_the_sandbox_started():
+    now = [EPOCH + 500.0]
+    with Sandbox(seed=1, clock=lambda: now[0]) as sandbox:
+        first = requests.get(f"{sandbox.base_url}/video/3/stalled.m3u8", timeout=5).text
+        now[0] += 60
+        assert requests.get(f"{sandbox.base_url}/video/3/stalled.m3u8", timeout=5).text == first
+        assert sequence(requests.get(f"{sandbox.base_url}/video/3/live.m3u8", timeout=5).text) == sequence(first) + 30

@@ -247,3 +247,26 @@ def test_the_admin_saves_a_source_with_a_warning_and_previews_it(admin_client, s
     assert f"media-src 'self' blob: {sandbox.base_url}" in page["Content-Security-Policy"]
     refused = admin_client.post("/admin/streams/streamsource/add/", {**data, "url": "http://cdn.example/3.m3u8"})
     assert refused.status_code == 200 and "is not a stream address" in refused.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_widgets_own_stream_is_saved_from_its_admin_page_with_a_warning_when_unreachable(
+    admin_client, widget, offered_names
+):
+    from tests.admin_forms import widget_form_data
+
+    data = widget_form_data(
+        widget.theme_id,
+        **{
+            "stream_sources-TOTAL_FORMS": "1",
+            "stream_sources-0-game_type": "3",
+            "stream_sources-0-kind": "hls",
+            "stream_sources-0-url": f"http://127.0.0.1:{free_port()}/3.m3u8",
+            "stream_sources-0-featured": "on",
+            "stream_sources-0-enabled": "on",
+        },
+    )
+    response = admin_client.post(f"/admin/widget/widget/{widget.pk}/change/", data, follow=True)
+    assert "Game type 3" in response.content.decode() and "not reachable" in response.content.decode()
+    saved = StreamSource.objects.get(widget=widget)
+    assert saved.featured and saved.game_type == 3

@@ -266,3 +266,23 @@ def test_the_admin_preview_plays_the_stream(app, browser):
     assert video.evaluate("v => v.getVideoPlaybackQuality().totalVideoFrames") >= 25
     page.screenshot(path=str(ARTIFACTS / "video-admin-preview.png"))
     context.close()
+
+
+def test_a_stalled_stream_falls_back_to_the_message_and_tries_again(app, browser):
+    code = (
+        "from widget.models import Theme, Widget; from streams.models import StreamSource; "
+        "w = Widget.objects.create(name='Stalled video', game_types='1', theme=Theme.objects.first()); "
+        f"StreamSource.objects.create(widget=w, game_type=1, url='{app['sandbox']}/video/1/stalled.m3u8'); "
+        "print(w.public_id)"
+    )
+    public_id = manage_shell(app, code)
+    context, page, _, requests = open_widget(app, browser, path=f"/w/{public_id}/")
+    decodes(page, 1.0)  # the frozen window's last seconds play first
+    page.locator(".bw-video-message").wait_for(state="visible", timeout=30000)
+    assert page.locator(".bw-video").get_attribute("data-state") == "failed"
+    seen = len([r for r in requests if r.endswith("stalled.m3u8")])
+    deadline = time.monotonic() + 15
+    while len([r for r in requests if r.endswith("stalled.m3u8")]) == seen and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    assert len([r for r in requests if r.endswith("stalled.m3u8")]) > seen, "retried after the backoff"
+    context.close()

@@ -7,7 +7,9 @@ again the timestamps jump back, which the playlist marks with ``EXT-X-DISCONTINU
 (and counts in ``EXT-X-DISCONTINUITY-SEQUENCE``) as a real live encoder restart would.
 
 ``/video/{t}/broken.m3u8`` is a well-formed live playlist whose segments are garbage:
-the failure a player meets when an encoder or CDN goes wrong.
+the failure a player meets when an encoder or CDN goes wrong. ``/video/{t}/stalled.m3u8``
+is live but stops where the sandbox started: an encoder that froze (it plays its last
+few seconds, then nothing new comes).
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ def live_playlist(now: float, segment_path: Callable[[int], str]) -> str:
 
 
 def routes(clock: Callable[[], float]) -> list[web.RouteDef]:
+    started = clock()
     segments = [(SEGMENTS_DIR / f"segment{index}.ts").read_bytes() for index in range(LOOP)]
 
     def game_type(request: web.Request) -> int:
@@ -84,6 +87,11 @@ def routes(clock: Callable[[], float]) -> list[web.RouteDef]:
         text = live_playlist(clock(), lambda number: f"garbage/{number}.ts")
         return web.Response(text=text, content_type=PLAYLIST_TYPE, headers={**OPEN, "Cache-Control": "no-cache"})
 
+    async def stalled_playlist(request: web.Request) -> web.Response:
+        game_type(request)
+        text = live_playlist(started, lambda number: f"segment/{number}.ts")
+        return web.Response(text=text, content_type=PLAYLIST_TYPE, headers={**OPEN, "Cache-Control": "no-cache"})
+
     async def garbage(request: web.Request) -> web.Response:
         game_type(request)
         return web.Response(body=GARBAGE, content_type=SEGMENT_TYPE, headers=OPEN)
@@ -92,5 +100,6 @@ def routes(clock: Callable[[], float]) -> list[web.RouteDef]:
         web.get("/video/{t}/live.m3u8", playlist),
         web.get(r"/video/{t}/segment/{n:\d{1,12}}.ts", segment),
         web.get("/video/{t}/broken.m3u8", broken_playlist),
+        web.get("/video/{t}/stalled.m3u8", stalled_playlist),
         web.get(r"/video/{t}/garbage/{n:\d{1,12}}.ts", garbage),
     ]
