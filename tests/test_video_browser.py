@@ -286,3 +286,28 @@ def test_a_stalled_stream_falls_back_to_the_message_and_tries_again(app, browser
         page.wait_for_timeout(200)
     assert len([r for r in requests if r.endswith("stalled.m3u8")]) > seen, "retried after the backoff"
     context.close()
+
+
+def test_a_provider_player_page_is_framed_only_while_the_picture_is_on_screen(app, browser):
+    code = (
+        "from widget.models import Theme, Widget; from streams.models import StreamSource; "
+        "w = Widget.objects.create(name='Framed player', game_types='2', theme=Theme.objects.first()); "
+        f"StreamSource.objects.create(widget=w, game_type=2, kind='page', url='{app['sandbox']}/video/2/player'); "
+        "print(w.public_id)"
+    )
+    public_id = manage_shell(app, code)
+    context, page, response, requests = open_widget(app, browser, path=f"/w/{public_id}/", viewport=(360, 100))
+    directives = dict(part.split(" ", 1) for part in response.headers["content-security-policy"].split("; "))
+    assert directives["frame-src"] == app["sandbox"].rstrip("/") and "media-src" not in directives
+    page.wait_for_timeout(3000)
+    assert page.locator("iframe.bw-video-page").count() == 0 and requests == []
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.locator("iframe.bw-video-page").wait_for(timeout=10000)
+    player = page.frame_locator("iframe.bw-video-page").locator("video")
+    deadline = time.monotonic() + 20
+    while player.evaluate("v => v.getVideoPlaybackQuality().totalVideoFrames") < 25 and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+    assert player.evaluate("v => v.getVideoPlaybackQuality().totalVideoFrames") >= 25
+    page.set_viewport_size({"width": 360, "height": 100})
+    page.locator("iframe.bw-video-page").wait_for(state="detached", timeout=5000)
+    context.close()

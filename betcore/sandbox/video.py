@@ -9,7 +9,8 @@ again the timestamps jump back, which the playlist marks with ``EXT-X-DISCONTINU
 ``/video/{t}/broken.m3u8`` is a well-formed live playlist whose segments are garbage:
 the failure a player meets when an encoder or CDN goes wrong. ``/video/{t}/stalled.m3u8``
 is live but stops where the sandbox started: an encoder that froze (it plays its last
-few seconds, then nothing new comes).
+few seconds, then nothing new comes). ``/video/{t}/player`` is a provider-style player
+page around the live stream, for widgets that frame a page instead of playing a playlist.
 """
 
 from __future__ import annotations
@@ -33,6 +34,13 @@ SEGMENT_TYPE = "video/mp2t"
 # Players on any origin may read it (hls.js fetches; a native <video> does not need this).
 OPEN = {"Access-Control-Allow-Origin": "*"}
 GARBAGE = bytes(range(256)) * 74  # not MPEG-TS: no 0x47 sync byte at each 188-byte packet
+
+
+PLAYER_PAGE = (
+    "<!doctype html><meta charset=utf-8><title>Sandbox player</title>"
+    "<style>html,body{margin:0;height:100%;background:#000}video{width:100%;height:100%}</style>"
+    '<video src="live.m3u8" muted autoplay playsinline></video>'
+)
 
 
 def stream_path(game_type: int) -> str:
@@ -92,6 +100,10 @@ def routes(clock: Callable[[], float]) -> list[web.RouteDef]:
         text = live_playlist(started, lambda number: f"segment/{number}.ts")
         return web.Response(text=text, content_type=PLAYLIST_TYPE, headers={**OPEN, "Cache-Control": "no-cache"})
 
+    async def player_page(request: web.Request) -> web.Response:
+        game_type(request)
+        return web.Response(text=PLAYER_PAGE, content_type="text/html")
+
     async def garbage(request: web.Request) -> web.Response:
         game_type(request)
         return web.Response(body=GARBAGE, content_type=SEGMENT_TYPE, headers=OPEN)
@@ -101,5 +113,6 @@ def routes(clock: Callable[[], float]) -> list[web.RouteDef]:
         web.get(r"/video/{t}/segment/{n:\d{1,12}}.ts", segment),
         web.get("/video/{t}/broken.m3u8", broken_playlist),
         web.get("/video/{t}/stalled.m3u8", stalled_playlist),
+        web.get("/video/{t}/player", player_page),
         web.get(r"/video/{t}/garbage/{n:\d{1,12}}.ts", garbage),
     ]
