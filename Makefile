@@ -31,13 +31,13 @@ run: $(VENV)/.runtime ## Run the app on the embedded default (sandbox feed, SQLi
 	DEBUG=$${DEBUG:-1} $(PY) manage.py serve --port $(PORT)
 
 # The three browser engines, each package known by a file it installs; DejaVu is Firefox's default
-# sans-serif (the widest font, for the narrow-phone layout tests).
+# sans-serif (the widest font, for the narrow-phone layout tests); Firefox decodes H.264 with libavcodec.
 system-deps: ## Debian's chromium, firefox-esr and WebKitGTK with Xvfb (browser tests) and nginx (deploy test): installed when missing (as root), else one line says how
 	@missing=""; command -v chromium >/dev/null 2>&1 || missing="chromium"; \
 	  [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing="$$missing nginx"; \
 	  for need in firefox-esr:/usr/bin/firefox-esr webkit2gtk-driver:/usr/bin/WebKitWebDriver \
 	      'libwebkit2gtk-4.1-0:/usr/lib/*/webkit2gtk-4.1/MiniBrowser' xvfb:/usr/bin/Xvfb xauth:/usr/bin/xauth \
-	      fonts-dejavu-core:/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf; do \
+	      fonts-dejavu-core:/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf 'libavcodec59:/usr/lib/*/libavcodec.so.59'; do \
 	    ls $${need#*:} >/dev/null 2>&1 || missing="$$missing $${need%%:*}"; \
 	  done; \
 	  if [ -n "$$missing" ]; then \
