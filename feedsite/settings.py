@@ -198,6 +198,8 @@ if any(_betcore_values) and not all(_betcore_values):
 BETCORE_USE_SANDBOX = not any(_betcore_values)
 # How fast the local sandbox's games run (2 = rounds twice as fast; pushes stay every 500 ms).
 SANDBOX_SPEED = env.float("SANDBOX_SPEED", 1.0, minimum=0.1)
+# Whether the local sandbox names a live video stream for each game type (off: data only).
+SANDBOX_STREAMS = env.bool("SANDBOX_STREAMS", True)
 # BETCORE's docs leave these open; the defaults try every plausible way (see docs/betcore.md).
 BETCORE_PUSH_TARGET = env.str("BETCORE_PUSH_TARGET", "auto")
 BETCORE_HUB_NEGOTIATE = env.choice("BETCORE_HUB_NEGOTIATE", ("auto", "always", "never"), "auto")

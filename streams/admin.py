@@ -44,8 +44,11 @@ class WarningFormSet(BaseInlineFormSet):
         return saved
 
 
-class StreamSourceInline(admin.TabularInline):
-    """A widget's own streams (they win over the global ones of the same game type)."""
+class StreamSourceInline(admin.StackedInline):
+    """A widget's own streams (they win over the global ones of the same game type).
+
+    Stacked, not tabular: the tabular layout's empty header cell is an accessibility error.
+    """
 
     model = StreamSource
     fields = FIELDS

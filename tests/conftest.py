@@ -8,6 +8,15 @@ import requests
 from betcore.sandbox import DEFAULT_PARTNER_ID, DEFAULT_SECRET, Sandbox
 
 
+@pytest.fixture(autouse=True)
+def empty_memory_store():
+    """Each test starts with no feed state in this process's in-memory store (others leave theirs)."""
+    from feed.store import _memory
+
+    _memory.data.clear()
+    yield
+
+
 @pytest.fixture
 def sandbox():
     """A sandbox on a free port, fast pings so keep-alive shows up within a test."""

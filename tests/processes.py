@@ -120,6 +120,7 @@ class Cluster:
         speed: float = 4.0,
         env: dict[str, str] | None = None,
         redis_url: str = REDIS_URL,
+        streams: bool = False,
     ) -> None:
         self.logdir = logdir
         self.extra_env = env or {}
@@ -150,6 +151,7 @@ class Cluster:
                 "1",
                 "--seed",
                 "9",
+                *([] if streams else ["--no-streams"]),
             ],
         )
         self.sandbox.wait_for_output("controls:")

@@ -504,6 +504,7 @@ def test_four_games_with_three_results_each_fit_one_phone_screen(tmp_path, brows
         "DEBUG": "1",
         "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
         "SANDBOX_SPEED": "10",  # a few rounds within seconds
+        "SANDBOX_STREAMS": "0",  # the data without a picture above it: what must fit one screen
     }
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
     make = (

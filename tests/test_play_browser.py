@@ -165,8 +165,10 @@ def test_the_admin_refuses_a_foreign_play_link_previews_a_good_one_and_offers_th
     page.fill("#id_play-0-url_template", f"{app['partner']}/games/{{gameType}}")
     page.locator("#id_play-0-url_template").dispatch_event("change")
     preview = page.frame_locator(".bw-preview")
-    preview.locator(".bw-play:not([hidden])").first.wait_for(timeout=10000)
-    href = preview.locator(".bw-play").first.get_attribute("href")
+    # The preview reloads with the new value: wait for its link, not the refused one's.
+    good = preview.locator(f'.bw-play:not([hidden])[href^="{app["partner"]}/games/"]').first
+    good.wait_for(timeout=10000)
+    href = good.get_attribute("href")
     context.close()
     assert "must be on one of this widget" in error and "https://evil.example is not one of them" in error
     assert 'addEventListener("betcore:select"' in example and "preventDefault()" in example

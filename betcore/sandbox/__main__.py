@@ -46,11 +46,13 @@ def serve_parser() -> argparse.ArgumentParser:
         "info_shape=nested|inline, jackpots_shape=amount|object|currency_rows, translation_ids=string",
     )
     parser.add_argument("--replay", metavar="PROBE.jsonl", help="serve a recording made by manage.py betcore_probe")
+    parser.add_argument("--no-streams", action="store_true", help="a data-only feed: no live stream per game type")
     return parser
 
 
 async def serve(options: argparse.Namespace, variants: Variants) -> None:
     sandbox = Sandbox(
+        streams=not options.no_streams,
         seed=options.seed,
         speed=options.speed,
         token_lifetime=options.token_lifetime,

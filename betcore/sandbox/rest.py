@@ -70,6 +70,8 @@ def routes(state: SandboxState, base: str) -> list[web.RouteDef]:
         if state.replay is not None:
             return web.json_response(state.replay.translations(language))
         rows = state.simulation.translations(language)
+        if not state.streams:
+            return web.json_response(rows)
         # [SANDBOX] each game type names its live stream: the field a real BETCORE might add.
         origin = f"{request.scheme}://{request.host}"
         return web.json_response([{**row, "streamUrl": origin + stream_path(int(row["gameType"]))} for row in rows])

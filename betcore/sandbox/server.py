@@ -57,6 +57,7 @@ class Sandbox:
         variants: Variants | None = None,
         replay: Recording | None = None,
         clock: Callable[[], float] = time.time,
+        streams: bool = True,
     ) -> None:
         self.host, self.port = host, port
         self.api_base, self.hub_path = api_base.rstrip("/"), hub_path.rstrip("/")
@@ -65,6 +66,7 @@ class Sandbox:
             simulation=Simulation(seed=seed, speed=speed, hostile=hostile, start=clock(), variants=variants),
             variants=variants,
             clock=clock,
+            streams=streams,
             issuer=TokenIssuer(partners=partners or {DEFAULT_PARTNER_ID: DEFAULT_SECRET}, lifetime=token_lifetime),
             controls=Controls(
                 push_interval=push_interval,

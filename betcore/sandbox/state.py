@@ -68,6 +68,7 @@ class SandboxState:
     token_calls: int = 0  # every POST /auth/token, good or bad: tests bound a client's retries
     replay: ReplayFeed | None = None  # serving a probe recording instead of the simulation
     clock: Callable[[], float] = time.time  # the simulation's wall clock (tests may inject one)
+    streams: bool = True  # translations name each game type's live stream (off: a data-only feed)
 
     def offered_game_types(self) -> set[int]:
         if self.replay is not None:

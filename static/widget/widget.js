@@ -52,7 +52,7 @@ function renderGame(t) {
   if (round) round.replaceChildren(...(game.round ? [`${labels.round} `, ltr(idFormat.format(game.round))] : []));
   renderTiming(item, game);
   renderResults(t);
-  renderPlay(item, t);
+  if (play) play.render(item, t);
 }
 
 // Seconds of betting left, or null when not taking bets (by the clock: at the deadline
@@ -336,7 +336,7 @@ function rebuildLists() {
     $(".bw-round", item).hidden = !config.showGames;
     $(".bw-game-state", item).hidden = !config.showGames;
     $(".bw-results", item).hidden = !config.showResults;
-    playLinkFollowsConfig(item);
+    if (play) play.followConfig(item);
   }
   $(".bw-game-list").replaceChildren(...games);
   const pots = config.gameTypes.map((t) => $(`.bw-jackpot[data-t="${Number(t)}"]`) || newItem("bw-jackpot-template", t));
@@ -402,6 +402,7 @@ const handlers = {
     root.dataset.themeScheme = message.themeScheme;
     if (!new URLSearchParams(location.search).has("scheme")) root.dataset.scheme = message.themeScheme;
     rebuildLists();
+    loadPlay();
     renderAll(); // the next snapshot fills in new games
   },
   status(message) {
@@ -506,13 +507,8 @@ const contentHeight = () => Math.ceil(root.getBoundingClientRect().height);
 
 window.addEventListener("message", (event) => {
   if (event.source !== window.parent || !mayFrame(event.origin)) return;
-  if (event.data && event.data.source === "betcore-embed" && event.data.event === "select-result") {
-    const answer = pendingSelects.get(event.data.id);
-    if (answer) answer(event.data.prevented === true);
-    return;
-  }
   if (event.data && event.data.source === "betcore-embed" && event.data.event === "hello") {
-    hostSelects = event.data.select === true; // embed.js answers betcore:select
+    hostSelects = event.data.select === true;
     hostOrigin = event.origin;
     for (const message of waiting.splice(0)) window.parent.postMessage(message, hostOrigin);
     tellHost("resize", { height: contentHeight() });
@@ -531,89 +527,16 @@ function followContent() {
 }
 new ResizeObserver(followContent).observe(root);
 
-// ---- Play: the partner's game page, unless the host page takes the tap (betcore:select)
-
-// Viewers whose language the partner listed, or every viewer if it says so, see no Play and no jackpots.
-const playHidden = () => Boolean(config.play && (config.play.hide || config.play.hiddenLanguages.includes(lang)));
-const playShown = () => Boolean(config.play && config.play.url) && !playHidden();
-
-function playHref(t) {
-  const round = (state.games.get(t) || {}).round;
-  return config.play.url
-    .replaceAll("{gameType}", String(Number(t)))
-    .replaceAll("{lang}", encodeURIComponent(lang))
-    .replaceAll("{roundId}", Number.isInteger(round) ? String(round) : "");
-}
-
-function playLinkFollowsConfig(item) {
-  const link = $(".bw-play", item);
-  if (!link) return;
-  link.hidden = !playShown();
-  link.target = config.play && config.play.newTab ? "_blank" : "_top";
-  $(".bw-new-tab", link).hidden = !(config.play && config.play.newTab);
-}
-
-function renderPlay(item, t) {
-  const link = $(".bw-play", item);
-  if (!link || !playShown()) return;
-  link.href = playHref(t); // the round moves on: the link follows
-  $(".bw-play-name", link).textContent = state.names[String(t)] || `#${t}`;
-}
-
-let hostSelects = false; // the host page runs embed.js, which answers "select"
-let selectId = 0;
-const pendingSelects = new Map(); // id -> answer(prevented)
-
-// Whether the host page called preventDefault() on betcore:select; false if it does not answer in time.
-function askHost(detail) {
-  const id = ++selectId;
-  return new Promise((resolve) => {
-    const answer = (prevented) => {
-      clearTimeout(timer);
-      pendingSelects.delete(id);
-      resolve(prevented);
-    };
-    const timer = setTimeout(() => answer(false), 1000);
-    pendingSelects.set(id, answer);
-    tellHost("select", { ...detail, id });
+// ---- Play: play.js, fetched only for widgets with a play link. Hidden (with jackpots) per language or setting.
+const playHidden = () => !!(config.play && (config.play.hide || config.play.hiddenLanguages.includes(lang)));
+let play, hostSelects, playLoading;
+function loadPlay() {
+  if (playLoading || !(config.play && config.play.url)) return;
+  playLoading = import(root.dataset.play).then((m) => {
+    const widget = { config, state, lang, labels, send, tellHost, inFrame, mayFrame, playHidden };
+    play = m.install(Object.assign(widget, { hostOrigin: () => hostOrigin, hostSelects: () => hostSelects }));
   });
 }
-
-// Within the tap's user activation: a sandboxed frame may navigate the top window only then.
-function followPlay(url) {
-  if (config.play.newTab) window.open(url, "_blank", "noopener");
-  else if (inFrame) window.top.location.href = url;
-  else location.href = url;
-}
-
-let selecting = false;
-const lastTaps = new Map(); // game type -> when its tap was sent
-document.addEventListener("click", (event) => {
-  const link = event.target.closest && event.target.closest(".bw-play");
-  if (!link || !playShown()) return;
-  const t = Number(link.closest(".bw-game").dataset.t);
-  // Counted by the server at most once a minute per game; not sent more often either, so
-  // repeated taps on a page that keeps the viewer never trip the socket's message limit.
-  if (!(Date.now() - (lastTaps.get(t) || -Infinity) < 60000)) {
-    lastTaps.set(t, Date.now());
-    send({ type: "tap", t });
-  }
-  // A middle or modified click opens a tab the browser's own way.
-  if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
-  event.preventDefault();
-  if (selecting) return;
-  const url = link.href;
-  if (!(inFrame && hostOrigin && hostSelects)) {
-    followPlay(url);
-    return;
-  }
-  selecting = true;
-  const round = (state.games.get(t) || {}).round;
-  askHost({ gameType: t, roundId: Number.isInteger(round) ? round : null, url }).then((prevented) => {
-    selecting = false;
-    if (!prevented) followPlay(url);
-  });
-});
 
 // ---- attention: hidden pages and the pause control
 
@@ -645,6 +568,7 @@ setInterval(() => {
 }, 30000);
 
 applySnapshot(readJson("bw-snapshot"));
+loadPlay();
 root.dataset.ready = "";
 connect();
 setTimeout(() => {
