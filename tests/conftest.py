@@ -66,3 +66,17 @@ def offered_names():
     async_to_sync(store.set_many)({"names:en": names})
     yield names
     async_to_sync(store.set_many)({"names:en": {}})
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright, one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.served_app import ARTIFACTS, launch_chromium
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        launched = launch_chromium(playwright)
+        yield launched
+        launched.close()

@@ -13,6 +13,8 @@ from typing import Any
 
 from tests.processes import ROOT, free_port, wait_until_answers
 
+ARTIFACTS = ROOT / "test-artifacts"  # screenshots the browser tests keep
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -16,7 +16,7 @@ import pytest
 from websockets.sync.client import connect
 
 from tests.processes import ROOT, Cluster
-from tests.test_browser import ARTIFACTS, app, axe_violations, browser  # noqa: F401 (fixtures)
+from tests.test_browser import ARTIFACTS, app, axe_violations  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -57,7 +57,7 @@ def site(request):
     return request.getfixturevalue(request.param)
 
 
-def log_in(browser, base: str, width: int = 1280, height: int = 800):  # noqa: F811
+def log_in(browser, base: str, width: int = 1280, height: int = 800):
     context = browser.new_context(viewport={"width": width, "height": height})
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
     page = context.new_page()
@@ -84,7 +84,7 @@ def in_viewport(page, selector: str) -> dict:
     )
 
 
-def test_a_partner_builds_a_theme_and_a_widget_from_scratch_with_only_the_ui(single, browser):  # noqa: F811
+def test_a_partner_builds_a_theme_and_a_widget_from_scratch_with_only_the_ui(single, browser):
     context, page = log_in(browser, single["admin"])
     page.goto(single["admin"] + "/admin/widget/theme/add/")
     preview = page.frame_locator(".bw-preview")
@@ -185,7 +185,7 @@ def test_a_partner_builds_a_theme_and_a_widget_from_scratch_with_only_the_ui(sin
     context.close()
 
 
-def test_an_open_widget_follows_a_saved_theme_and_goes_offline_when_switched_off(site, browser):  # noqa: F811
+def test_an_open_widget_follows_a_saved_theme_and_goes_offline_when_switched_off(site, browser):
     viewer = browser.new_context(viewport={"width": 360, "height": 740})
     widget_page = viewer.new_page()
     widget_page.goto(f"{site['viewer']}/w/{site['widget']}/")
@@ -239,7 +239,7 @@ def wait_for_count(page, base: str, public_id: str, expected: int, timeout: floa
     assert shown == (expected,) * 3, f"expected {expected} viewers everywhere, the admin shows {shown}"
 
 
-def test_the_admin_counts_the_viewers_of_every_web_process(cluster, browser):  # noqa: F811
+def test_the_admin_counts_the_viewers_of_every_web_process(cluster, browser):
     public_id = cluster["widget"]
     context, page = log_in(browser, cluster["admin"])
     wait_for_count(page, cluster["admin"], public_id, 0)
@@ -256,7 +256,7 @@ def test_the_admin_counts_the_viewers_of_every_web_process(cluster, browser):  #
     context.close()
 
 
-def test_the_admin_fits_1280_and_768_and_axe_finds_nothing_in_what_the_project_adds(single, browser):  # noqa: F811
+def test_the_admin_fits_1280_and_768_and_axe_finds_nothing_in_what_the_project_adds(single, browser):
     context, page = log_in(browser, single["admin"])
     page.goto(single["admin"] + "/admin/widget/widget/")
     table, updated = in_viewport(page, "#result_list"), in_viewport(page, "#result_list th.column-changed")

@@ -14,12 +14,11 @@ import pytest
 import requests
 
 from tests.processes import free_port, wait_until_answers
-from tests.served_app import CHROMIUM, CHROMIUM_ARGS, launch_chromium, served_app  # noqa: F401 (CHROMIUM*: used by other tests)
+from tests.served_app import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, served_app  # noqa: F401 (CHROMIUM*: used by other tests)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
@@ -27,17 +26,6 @@ def app(tmp_path_factory):
     """`manage.py serve` as a user runs it: sandbox, worker and daphne in one process."""
     with served_app(tmp_path_factory.mktemp("serve")) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = launch_chromium(playwright)
-        yield launched
-        launched.close()
 
 
 def widget_frame(page):

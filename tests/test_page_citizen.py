@@ -12,8 +12,7 @@ import subprocess
 import pytest
 from django.conf import settings
 
-from tests.served_app import launch_chromium, manage_shell, served_app
-from tests.test_browser import ARTIFACTS
+from tests.served_app import ARTIFACTS, manage_shell, served_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -32,17 +31,6 @@ def app(tmp_path_factory):
             f"theme=Theme.objects.first(), allowed_origins='{running['partner']}').public_id)",
         )
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = launch_chromium(playwright)
-        yield launched
-        launched.close()
 
 
 def partner_page(app, query: str = "") -> str:

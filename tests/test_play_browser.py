@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.served_app import launch_chromium, manage_shell, served_app
+from tests.served_app import manage_shell, served_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -36,16 +36,6 @@ def app(tmp_path_factory):
             "print('ok')",
         )
         yield running | {"partner": partner}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = launch_chromium(playwright)
-        yield launched
-        launched.close()
 
 
 def partner_page(app, browser):

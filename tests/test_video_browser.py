@@ -12,8 +12,7 @@ import time
 
 import pytest
 
-from tests.served_app import launch_chromium, manage_shell, served_app
-from tests.test_browser import ARTIFACTS
+from tests.served_app import ARTIFACTS, manage_shell, served_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -49,17 +48,6 @@ PLAYBACK = """(video) => ({
 def app(tmp_path_factory):
     with served_app(tmp_path_factory.mktemp("serve")) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = launch_chromium(playwright)
-        yield launched
-        launched.close()
 
 
 def open_widget(app, browser, *, init_scripts=(), viewport=(360, 740), path=None):
