@@ -74,21 +74,7 @@ class LocalFanout:
                 self.members[group].add(member)
 
     async def leave(self, groups: list[str], member: Member) -> None:
-        async with self.lock:
-            self.resynced_at.pop(member, None)
-            for group in groups:
-                members = self.members.get(group)
-                if members is None:
-                    continue
-                members.discard(member)
-                if not members:
-                    del self.members[group]
-                    self.positions.pop(group, None)
-                    if self.channel is not None:
-                        try:
-                            await self.layer.group_discard(group, self.channel)
-                        except Exception as error:  # Redis down: the subscription dies with it anyway
-                            log.warning("could not leave %s: %s", group, type(error).__name__)
+        await self.unsubscribe(self._remove(member, groups))
 
     def drop(self, member: Member) -> list[str]:
         """Take ``member`` out of every group at once (nothing awaited); the groups left empty.
@@ -97,15 +83,21 @@ class LocalFanout:
         gone from the fan-out before anything else can run. ``unsubscribe`` then leaves the
         emptied groups on the channel layer.
         """
+        return self._remove(member, list(self.members))
+
+    def _remove(self, member: Member, groups: list[str]) -> list[str]:
+        """``member`` out of ``groups`` (nothing awaited); the groups it leaves empty."""
         self.resynced_at.pop(member, None)
         emptied = []
-        for group, members in list(self.members.items()):
-            if member in members:
-                members.discard(member)
-                if not members:
-                    del self.members[group]
-                    self.positions.pop(group, None)
-                    emptied.append(group)
+        for group in groups:
+            members = self.members.get(group)
+            if members is None or member not in members:
+                continue
+            members.discard(member)
+            if not members:
+                del self.members[group]
+                self.positions.pop(group, None)
+                emptied.append(group)
         return emptied
 
     async def unsubscribe(self, groups: list[str]) -> None:
