@@ -255,3 +255,13 @@ def test_the_crowded_demo_page_embeds_two_widgets_several_times(client, widget, 
     assert page.count('data-lang="ru"') == 1 and 'id="demo-footer"' in page
     settings.DEMO_PAGES = False
     assert client.get("/demo/partner/?layout=crowded").status_code == 404
+
+
+def test_no_template_comment_spans_lines_and_shows_as_text():
+    """Django's {# #} is one line only: a multi-line one is printed on the page."""
+    from tests.processes import ROOT
+
+    for template in [*ROOT.glob("templates/**/*.html"), *ROOT.glob("*/templates/**/*.html")]:
+        for number, line in enumerate(template.read_text().splitlines(), 1):
+            if "{#" in line:
+                assert "#}" in line[line.index("{#") :], f"{template}:{number} opens {{# without closing it"
