@@ -1,9 +1,10 @@
 """The live picture in Firefox (Gecko) and WebKitGTK, the engines without native HLS here (hls.js plays).
 
 Gecko (firefox-esr, with Debian's libavcodec for H.264) decodes the sandbox stream.
-WebKitGTK's MiniBrowser under Xvfb attaches it through Media Source Extensions but paints
-no frames, so there the test asks only that the widget falls back (poster and message)
-while the data stays live, with nothing in the console.
+WebKitGTK's MiniBrowser under Xvfb attaches it through Media Source Extensions; whether it
+paints frames depends on the GStreamer plugins installed, so there the test asks that it
+either decodes or falls back (poster and message), while the data stays live, with nothing
+in the console.
 """
 
 from __future__ import annotations
@@ -82,7 +83,9 @@ def test_webkit_falls_back_to_the_poster_and_keeps_the_data_live(app, tmp_path):
         browser.open(url, 360, 740)
         seen = readings(browser, 30)
         assert all(r["live"] == "live" for r in seen[3:]), seen
-        decoded = seen[-1]["frames"] > 25
+        # Where GStreamer's decoders are installed WebKitGTK plays; the counter restarts when
+        # the widget re-attaches the stream after a stall, so the best reading counts.
+        decoded = max(r["frames"] for r in seen) > 25
         assert decoded or any(r["state"] == "failed" and r["message"] for r in seen), seen
         assert browser.console_errors(url) == []
     finally:
