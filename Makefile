@@ -53,11 +53,11 @@ system-deps: ## Debian's chromium, firefox-esr and WebKitGTK with Xvfb (browser 
 test: lint node_modules/.installed system-deps ## Run the whole test suite (lint and type checks included)
 	$(PY) -m pytest
 
-lint: $(VENV)/.installed ## Lint, check formatting and types (mypy; --strict on betcore/)
+lint: $(VENV)/.installed ## Lint, check formatting and types (mypy; --strict on betcore/ and sandbox/)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	$(VENV)/bin/mypy --strict betcore
+	$(VENV)/bin/mypy --strict betcore sandbox
 
 format: $(VENV)/.installed ## Fix lint and formatting
 	$(VENV)/bin/ruff check --fix .

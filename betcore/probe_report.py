@@ -1,7 +1,7 @@
 """What a probe recording says about a BETCORE feed: read it, analyse it, print one screen.
 
 Works the same on a recording just made and on a file (``betcore_probe --report``).
-The replay (``betcore.sandbox.replay``) reads recordings through ``read_recording``
+The replay (``sandbox.replay``) reads recordings through ``read_recording``
 and ``push_payloads`` too.
 """
 
@@ -59,6 +59,21 @@ def push_payloads(records: list[dict[str, Any]], phase: str | None = None) -> li
         if isinstance(payload, dict) and isinstance(payload.get("wgi"), list):
             pushes.append((float(line["t"]), str(record.get("target")), payload, as_string))
     return pushes
+
+
+def replayed_pushes(records: list[dict[str, Any]]) -> list[Push]:
+    """The pushes a replay serves: the main phase (one steady connection), else the trials'."""
+    return push_payloads(records, "main") or push_payloads(records)
+
+
+def replay_problem(records: list[dict[str, Any]]) -> str:
+    """Why a recording cannot be replayed by ``python -m sandbox --replay``, in plain words; "" when it can."""
+    pushes = replayed_pushes(records)
+    if not pushes:
+        return "the recording holds no games-info push"
+    if not any(isinstance(g, dict) and "t" in g for _, _, payload, _ in pushes for g in payload["wgi"]):
+        return "no recorded push names a game type (wgi[].t), so no client could subscribe"
+    return ""
 
 
 def analyse(records: list[dict[str, Any]]) -> dict[str, Any]:

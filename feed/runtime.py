@@ -35,7 +35,7 @@ def configured_upstream() -> Upstream | None:
 
 
 def start_local_sandbox() -> Upstream:
-    from betcore.sandbox import DEFAULT_PARTNER_ID, DEFAULT_SECRET, Sandbox
+    from sandbox import DEFAULT_PARTNER_ID, DEFAULT_SECRET, Sandbox
 
     sandbox = Sandbox(speed=settings.SANDBOX_SPEED, streams=settings.SANDBOX_STREAMS).start()
     log.info("BETCORE sandbox on %s", sandbox.base_url)

@@ -3,7 +3,7 @@
     python scripts/make_sandbox_video.py
 
 Run once (needs Debian's ffmpeg); the segments are committed under
-betcore/sandbox/video/, so running the sandbox never needs ffmpeg. The picture is a
+sandbox/video/, so running the sandbox never needs ffmpeg. The picture is a
 plain moving pattern with a running clock and a quiet tone; every segment starts with
 a key frame, so the sandbox can serve them in any order as one endless live playlist.
 """

@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from betcore.probe import Probe
 from betcore.probe_report import analyse, report
-from betcore.sandbox import DEFAULT_PARTNER_ID, DEFAULT_SECRET, Sandbox
+from sandbox import DEFAULT_PARTNER_ID, DEFAULT_SECRET, Sandbox
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "probe-sandbox.jsonl"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from betcore.sandbox import DEFAULT_PARTNER_ID, DEFAULT_SECRET, Sandbox
+from sandbox import DEFAULT_PARTNER_ID, DEFAULT_SECRET, Sandbox
 
 
 @pytest.fixture(autouse=True)

@@ -142,7 +142,7 @@ class Cluster:
             [
                 sys.executable,
                 "-m",
-                "betcore.sandbox",
+                "sandbox",
                 "--port",
                 str(self.sandbox_port),
                 "--speed",

@@ -7,11 +7,11 @@ import time
 from channels.layers import InMemoryChannelLayer
 
 from betcore.rest import BetcoreRest
-from betcore.sandbox import Sandbox
 from feed.audience import Wanted
 from feed.store import MemoryStore
 from feed.widget_protocol import STATUS_GROUP, group_for_game, group_for_jackpots, group_for_names
 from feed.worker import FeedWorker, WorkerConfig
+from sandbox import Sandbox
 
 
 class RunningWorker:

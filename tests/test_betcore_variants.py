@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from betcore.sandbox import Sandbox
-from betcore.sandbox.variants import Variants
+from sandbox import Sandbox
+from sandbox.variants import Variants
 from tests.running_worker import RunningWorker
 
 ALL_AT_ONCE = {

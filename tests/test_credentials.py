@@ -7,8 +7,8 @@ import time
 import pytest
 
 from betcore.rest import BetcoreRest, CredentialsRejected
-from betcore.sandbox import Sandbox
 from feed.store import get_store
+from sandbox import Sandbox
 from tests.running_worker import RunningWorker
 
 pytestmark = pytest.mark.django_db

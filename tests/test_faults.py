@@ -16,8 +16,8 @@ import pytest
 import requests
 from websockets.asyncio.client import connect
 
-from betcore.sandbox import Sandbox
-from betcore.sandbox.server import DEFAULT_API_BASE, DEFAULT_HUB_PATH
+from sandbox import Sandbox
+from sandbox.server import DEFAULT_API_BASE, DEFAULT_HUB_PATH
 from tests.frames import messages_in
 from tests.live import StalledViewer, kernel_send_queues, read_until, scrape, wait_live
 from tests.processes import POSTGRES_ADMIN, Cluster, OwnRedis, Proc, free_port, self_signed_certificate
@@ -50,7 +50,7 @@ async def test_a_5_mb_frame_is_refused_without_exhausting_memory(tmp_path):
         [
             sys.executable,
             "-m",
-            "betcore.sandbox",
+            "sandbox",
             "--port",
             str(port),
             "--seed",

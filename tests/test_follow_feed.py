@@ -6,7 +6,7 @@ import time
 import pytest
 from asgiref.sync import sync_to_async
 
-from betcore.sandbox import Sandbox
+from sandbox import Sandbox
 from tests.running_worker import RunningWorker
 from widget.demo import ensure_demo_widget
 from widget.feed_interest import follow_offered_game_types, wanted_from_widgets

@@ -7,11 +7,11 @@ from pathlib import Path
 from channels.layers import InMemoryChannelLayer
 
 from betcore.messages import parse_round_info
-from betcore.sandbox.replay import load_recording
 from feed.audience import Wanted
 from feed.store import MemoryStore
 from feed.widget_protocol import group_for_game
 from feed.worker import FeedWorker, WorkerConfig
+from sandbox.replay import load_recording
 
 FIXTURE = Path(__file__).parent / "fixtures" / "probe-sandbox.jsonl"
 

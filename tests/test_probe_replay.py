@@ -14,10 +14,10 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from betcore.probe import Probe
-from betcore.probe_report import analyse, push_payloads, read_recording, report
-from betcore.sandbox import DEFAULT_PARTNER_ID, DEFAULT_SECRET, Sandbox
-from betcore.sandbox.replay import load_recording, recording_from, replay_problem
-from betcore.sandbox.variants import Variants
+from betcore.probe_report import analyse, push_payloads, read_recording, replay_problem, report
+from sandbox import DEFAULT_PARTNER_ID, DEFAULT_SECRET, Sandbox
+from sandbox.replay import load_recording, recording_from
+from sandbox.variants import Variants
 from tests.running_worker import RunningWorker
 
 FIXTURE = Path(__file__).parent / "fixtures" / "probe-sandbox.jsonl"
@@ -128,9 +128,9 @@ def test_probe_command_reports_a_recording_and_exits_non_zero_without_a_feed(tmp
 
 
 def replay_server(recording: Path) -> tuple[subprocess.Popen, str]:
-    """``python -m betcore.sandbox --replay`` on a free port, and its base URL once it serves."""
+    """``python -m sandbox --replay`` on a free port, and its base URL once it serves."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "betcore.sandbox", "--replay", str(recording), "--port", "0"],
+        [sys.executable, "-m", "sandbox", "--replay", str(recording), "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

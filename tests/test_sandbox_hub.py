@@ -11,7 +11,7 @@ import pytest
 import requests
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from betcore.sandbox import Sandbox
+from sandbox import Sandbox
 from tests.rawhub import RS, RawHub, is_push
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -288,7 +288,7 @@ def test_controls_work_over_http_too(sandbox):
 
 
 def test_a_seed_makes_the_simulation_reproducible():
-    from betcore.sandbox.simulation import Simulation
+    from sandbox.simulation import Simulation
 
     runs = []
     for _ in range(2):

@@ -4,7 +4,7 @@ import jwt
 import pytest
 import requests
 
-from betcore.sandbox import Sandbox
+from sandbox import Sandbox
 
 
 def post_token(sandbox, body):

@@ -6,9 +6,9 @@ import re
 
 import requests
 
-from betcore.sandbox import Sandbox
-from betcore.sandbox.catalog import GAME_KINDS
-from betcore.sandbox.video import EPOCH, LOOP, SEGMENTS_DIR, WINDOW, live_playlist
+from sandbox import Sandbox
+from sandbox.catalog import GAME_KINDS
+from sandbox.video import EPOCH, LOOP, SEGMENTS_DIR, WINDOW, live_playlist
 
 
 def sequence(text: str) -> int:

@@ -9,13 +9,13 @@ import pytest
 from channels.layers import InMemoryChannelLayer
 from prometheus_client import REGISTRY
 
-from betcore.sandbox import Sandbox
-from betcore.sandbox.replay import load_recording
-from betcore.sandbox.variants import Variants
 from feed.audience import Wanted
 from feed.sid_tracker import PER_SUBSCRIPTION, REORDER_WINDOW, SHARED, UNKNOWN, SidTracker
 from feed.store import MemoryStore, get_store
 from feed.worker import FeedWorker, WorkerConfig
+from sandbox import Sandbox
+from sandbox.replay import load_recording
+from sandbox.variants import Variants
 from tests.running_worker import RunningWorker
 from tests.test_handle_push import RecordedRest
 

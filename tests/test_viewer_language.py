@@ -10,9 +10,9 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from betcore.sandbox import Sandbox
 from feed.snapshot import read_snapshot
 from feed.store import MemoryStore, get_store
+from sandbox import Sandbox
 from tests.running_worker import RunningWorker
 from tests.test_catalogues import LEGITIMATELY_IDENTICAL
 from widget.feed_interest import wanted_from_widgets

@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from betcore.sandbox import Sandbox
 from feed.snapshot import read_snapshot
+from sandbox import Sandbox
 from tests.running_worker import RunningWorker
 
 

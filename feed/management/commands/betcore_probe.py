@@ -10,15 +10,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from betcore.probe import Probe
-from betcore.probe_report import analyse, read_recording, report
-from betcore.sandbox.replay import replay_problem
+from betcore.probe_report import analyse, read_recording, replay_problem, report
 
 
 class Command(BaseCommand):
     help = (
         "Try every way of connecting to BETCORE with the configured credentials, record what arrives "
         "(credentials redacted) and print what the feed looks like. Exits 1, saying why, when the recording "
-        "cannot be replayed (python -m betcore.sandbox --replay)."
+        "cannot be replayed (python -m sandbox --replay)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

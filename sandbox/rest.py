@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from betcore.sandbox.tokens import WRONG_CREDENTIALS, bearer_token
-from betcore.sandbox.video import stream_path
+from sandbox.tokens import WRONG_CREDENTIALS, bearer_token
+from sandbox.video import stream_path
 
 if TYPE_CHECKING:
-    from betcore.sandbox.state import SandboxState
+    from sandbox.state import SandboxState
 
 
 def _error(status: int, code: int, message: str) -> web.Response:

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from betcore.messages import MessageError, parse_timestamp
-from betcore.probe_report import push_payloads, read_recording
-from betcore.sandbox.simulation import dotnet_timestamp
+from betcore.probe_report import read_recording, replay_problem, replayed_pushes
+from sandbox.simulation import dotnet_timestamp
 
 ID_FIELDS = ("i", "lrId", "id", "gameId")
 
@@ -45,20 +45,11 @@ def load_recording(path: str | Path) -> Recording:
     return recording_from(lines)
 
 
-def replay_problem(lines: list[dict[str, Any]]) -> str:
-    """Why ``lines`` cannot be replayed, in plain words; "" when they can."""
-    try:
-        recording_from(lines)
-    except ValueError as error:
-        return str(error)
-    return ""
-
-
 def recording_from(lines: list[dict[str, Any]]) -> Recording:
-    # The main phase is one steady connection; the trials' pushes stand in when it has none.
-    found = push_payloads(lines, "main") or push_payloads(lines)
-    if not found:
-        raise ValueError("the recording holds no games-info push")
+    problem = replay_problem(lines)
+    if problem:
+        raise ValueError(problem)
+    found = replayed_pushes(lines)
     start = found[0][0]
     pushes = [(t - start, target, payload, as_string) for t, target, payload, as_string in found]
     cadence = (pushes[-1][0] / max(1, len(pushes) - 1)) if len(pushes) > 1 else 0.5
@@ -71,8 +62,6 @@ def recording_from(lines: list[dict[str, Any]]) -> Recording:
         id_span=(max(ids) - min(ids) + 1) if ids else 0,
         sid_span=(max(sids) - min(sids) + 1) if sids else 0,
     )
-    if not recording.game_types:
-        raise ValueError("no recorded push names a game type (wgi[].t), so no client could subscribe")
     for line in lines:
         if line["kind"] == "rest" and line.get("status") == 200:
             _keep_rest(recording, line)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from betcore.sandbox.catalog import GAME_KINDS
+from sandbox.catalog import GAME_KINDS
 
 SEGMENTS_DIR = Path(__file__).resolve().parent / "video"
 SEGMENT_SECONDS = 2

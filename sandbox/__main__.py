@@ -1,6 +1,6 @@
-"""Run the BETCORE sandbox on its own: ``python -m betcore.sandbox --port 5099``.
+"""Run the BETCORE sandbox on its own: ``python -m sandbox --port 5099``.
 
-``python -m betcore.sandbox control URL ACTION [key=value ...]`` turns a running
+``python -m sandbox control URL ACTION [key=value ...]`` turns a running
 sandbox's knobs (drop, drop_pushes, pause, resume, refuse, malformed, oversized, hostile, ...).
 """
 
@@ -14,13 +14,13 @@ import sys
 import urllib.request
 from typing import Any
 
-from betcore.sandbox.replay import load_recording
-from betcore.sandbox.server import DEFAULT_API_BASE, DEFAULT_HUB_PATH, DEFAULT_PARTNER_ID, DEFAULT_SECRET, Sandbox
-from betcore.sandbox.variants import Variants, parse_variant_options
+from sandbox.replay import load_recording
+from sandbox.server import DEFAULT_API_BASE, DEFAULT_HUB_PATH, DEFAULT_PARTNER_ID, DEFAULT_SECRET, Sandbox
+from sandbox.variants import Variants, parse_variant_options
 
 
 def serve_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m betcore.sandbox", description="Local BETCORE Feed sandbox")
+    parser = argparse.ArgumentParser(prog="python -m sandbox", description="Local BETCORE Feed sandbox")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5099, help="0 picks a free port")
     parser.add_argument("--seed", type=int, default=None, help="fixed seed for a reproducible run")
@@ -81,7 +81,7 @@ async def serve(options: argparse.Namespace, variants: Variants) -> None:
 
 def control(argv: list[str]) -> int:
     if len(argv) < 2:
-        print("usage: python -m betcore.sandbox control http://127.0.0.1:5099 ACTION [key=value ...]", file=sys.stderr)
+        print("usage: python -m sandbox control http://127.0.0.1:5099 ACTION [key=value ...]", file=sys.stderr)
         return 2
     url, action, *pairs = argv
     body: dict[str, Any] = {"action": action}

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from betcore.sandbox.catalog import CURRENCIES, DEFAULT_LANGUAGE, GAME_KINDS, HOSTILE_STRINGS, LANGUAGES, GameKind
-from betcore.sandbox.variants import Variants
+from sandbox.catalog import CURRENCIES, DEFAULT_LANGUAGE, GAME_KINDS, HOSTILE_STRINGS, LANGUAGES, GameKind
+from sandbox.variants import Variants
 
 AWAITING, ACTIVE, FINISHED, REVIEW, CANCELLED = 1, 2, 3, 4, 5
 BETTING_TIME, GAME_ACTION = 1, 2

@@ -12,15 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from betcore.sandbox.simulation import Simulation, dotnet_timestamp
-from betcore.sandbox.tokens import TokenIssuer
-from betcore.sandbox.variants import Variants
+from sandbox.simulation import Simulation, dotnet_timestamp
+from sandbox.tokens import TokenIssuer
+from sandbox.variants import Variants
 
 if TYPE_CHECKING:
-    from betcore.sandbox.hub import HubConnection
-    from betcore.sandbox.replay import ReplayFeed
+    from sandbox.hub import HubConnection
+    from sandbox.replay import ReplayFeed
 
-log = logging.getLogger("betcore.sandbox")
+log = logging.getLogger("sandbox")
 
 
 @dataclass

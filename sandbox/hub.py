@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
-from betcore.sandbox.tokens import bearer_token
+from sandbox.tokens import bearer_token
 
 if TYPE_CHECKING:
-    from betcore.sandbox.state import SandboxState
+    from sandbox.state import SandboxState
 
-log = logging.getLogger("betcore.sandbox.hub")
+log = logging.getLogger("sandbox.hub")
 
 RS = "\x1e"
 SUBSCRIPTION = "SubOnWholeGamesInfo"

@@ -17,12 +17,12 @@ from typing import Any
 
 from aiohttp import web
 
-from betcore.sandbox import hub, rest, video
-from betcore.sandbox.replay import Recording, ReplayFeed
-from betcore.sandbox.simulation import Simulation
-from betcore.sandbox.state import Controls, SandboxState
-from betcore.sandbox.tokens import TokenIssuer
-from betcore.sandbox.variants import Variants
+from sandbox import hub, rest, video
+from sandbox.replay import Recording, ReplayFeed
+from sandbox.simulation import Simulation
+from sandbox.state import Controls, SandboxState
+from sandbox.tokens import TokenIssuer
+from sandbox.variants import Variants
 
 DEFAULT_API_BASE = "/partnersmediator-service/api/v2"
 DEFAULT_HUB_PATH = "/signalrhub-livefeed-service/hubs"
@@ -215,7 +215,7 @@ class Sandbox:
         self._call(self._payload_as_string, on)
 
     def set_variant(self, name: str, value: object) -> None:
-        """Switch one of the undocumented choices (see ``betcore.sandbox.variants``)."""
+        """Switch one of the undocumented choices (see ``sandbox.variants``)."""
         self._call(self._variant, name, value)
 
     def set_push_target(self, name: str) -> None:
