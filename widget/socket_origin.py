@@ -10,9 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.conf import settings
-from django.http.request import split_domain_port, validate_host
-
+from widget.allowed_hosts import host_allowed, split_host_port
 from widget.validators import DEFAULT_PORTS
 
 
@@ -26,8 +24,8 @@ def _header(scope: dict[str, Any], name: bytes) -> str:
 def own_origin_allowed(scope: dict[str, Any], origin: str) -> bool:
     """``origin`` is this server's own: an allowed host, the same host and port, a matching scheme."""
     host_header = _header(scope, b"host")
-    domain, port = split_domain_port(host_header)
-    if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
+    domain, port = split_host_port(host_header)
+    if not host_allowed(domain):
         return False
     try:
         parts = urlsplit(origin)  # raises for a malformed IPv6 literal: https://[a:b], https://[::1

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.http.request import validate_host
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -22,6 +21,7 @@ from feed.store import MemoryStore, get_store
 from play.page import page_play
 from streams.plan import stream_plan
 from widget import widget_cache
+from widget.allowed_hosts import host_allowed
 from widget.csp import widget_policy
 from widget.labels import widget_labels
 from widget.live_config import client_config, theme_url
@@ -197,7 +197,7 @@ def demo_partner_page(request: HttpRequest) -> HttpResponse:
             origins = parse_origins(requested)
         except ValidationError:
             origins = []
-        if len(origins) != 1 or not validate_host(urlsplit(origins[0]).hostname or "", settings.ALLOWED_HOSTS):
+        if len(origins) != 1 or not host_allowed(urlsplit(origins[0]).hostname or ""):
             return HttpResponseBadRequest("widget_origin must be one of this site's allowed hosts")
         widget_origin = origins[0]
     # ?widget=ID&lang=xx embed another id (an unknown one shows the host-side error event).
