@@ -67,7 +67,9 @@ class Sandbox:
             variants=variants,
             clock=clock,
             streams=streams,
-            issuer=TokenIssuer(partners=partners or {DEFAULT_PARTNER_ID: DEFAULT_SECRET}, lifetime=token_lifetime),
+            issuer=TokenIssuer(
+                partners=partners or {DEFAULT_PARTNER_ID: DEFAULT_SECRET}, lifetime=token_lifetime, clock=clock
+            ),
             controls=Controls(
                 push_interval=push_interval,
                 ping_interval=ping_interval,

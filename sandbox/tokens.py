@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +18,8 @@ class TokenIssuer:
     partners: dict[int, str]  # PartnerClientId -> Secret
     lifetime: float = 3600.0
     signing_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    # The sandbox's clock, so a test that moves time forward expires tokens without waiting.
+    clock: Callable[[], float] = time.time
 
     def check_credentials(self, partner_id: object, secret: object) -> bool:
         if isinstance(partner_id, bool) or not isinstance(partner_id, (int, str)):
@@ -30,7 +32,7 @@ class TokenIssuer:
         return expected is not None and isinstance(secret, str) and secrets.compare_digest(expected, secret)
 
     def issue(self, partner_id: int, now: float | None = None) -> tuple[str, int]:
-        issued = int(now if now is not None else time.time())
+        issued = int(now if now is not None else self.clock())
         # Round up so a sub-second lifetime still gives a token that is valid briefly.
         expires = issued + max(1, int(self.lifetime + 0.999))
         claims = {"sub": str(partner_id), "iat": issued, "exp": expires, "scope": "feed"}
@@ -41,9 +43,16 @@ class TokenIssuer:
         if not token:
             return None
         try:
-            return jwt.decode(token, self.signing_key, algorithms=["HS256"], options={"require": ["exp", "sub"]})
+            # Expiry is checked against our own clock, not PyJWT's wall clock (see ``clock``).
+            options = {"require": ["exp", "sub"], "verify_exp": False}
+            claims: dict[str, Any] = jwt.decode(token, self.signing_key, algorithms=["HS256"], options=options)
         except jwt.PyJWTError:
             return None
+        try:
+            expires = float(claims["exp"])
+        except (TypeError, ValueError):
+            return None
+        return claims if self.clock() < expires else None
 
 
 def bearer_token(headers: Mapping[str, str], query: Mapping[str, str], accept: str = "any") -> str | None:

@@ -6,6 +6,7 @@ import pytest
 import requests
 
 from sandbox import DEFAULT_PARTNER_ID, DEFAULT_SECRET, Sandbox
+from tests.waiting import ShiftedClock
 
 
 @pytest.fixture(autouse=True)
@@ -18,9 +19,15 @@ def empty_memory_store():
 
 
 @pytest.fixture
-def sandbox():
+def clock() -> ShiftedClock:
+    """The sandbox's clock: a test moves it forward (token expiry, refusals, jackpots) instead of waiting."""
+    return ShiftedClock()
+
+
+@pytest.fixture
+def sandbox(clock):
     """A sandbox on a free port, fast pings so keep-alive shows up within a test."""
-    with Sandbox(seed=7, speed=4.0, ping_interval=1.0, client_timeout=30.0) as running:
+    with Sandbox(seed=7, speed=4.0, ping_interval=1.0, client_timeout=30.0, clock=clock) as running:
         yield running
 
 

@@ -12,6 +12,7 @@ import jwt
 import pytest
 
 from betcore.rest import BetcoreError, BetcoreRest, jwt_expiry
+from tests.waiting import ShiftedClock
 
 SECRET = "very-secret-value"
 
@@ -82,10 +83,11 @@ def test_it_reads_expiry_from_the_jwt_when_the_response_has_none(server):
 
 def test_it_refreshes_before_expiry(server):
     server.answers["/api/auth/token"] = [(200, {"token": make_jwt(2)}), (200, {"token": make_jwt(600)})]
-    rest = client(server)
+    clock = ShiftedClock()
+    rest = BetcoreRest(server.url, 1, SECRET, timeout=(1, 2), clock=clock)
     first = rest.token()
     assert rest.token() == first  # cached while fresh
-    time.sleep(2.0)  # 10% of a 2 s lifetime (at least 0.5 s) before expiry: refresh
+    clock.advance(2.0)  # 10% of a 2 s lifetime (at least 0.5 s) before expiry: refresh
     assert rest.token() != first
     assert len([r for r in server.requests if r[1] == "/api/auth/token"]) == 2
 

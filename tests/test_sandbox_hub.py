@@ -13,6 +13,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from sandbox import Sandbox
 from tests.rawhub import RS, RawHub, is_push
+from tests.waiting import ShiftedClock, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFORMANCE = ROOT / "tests" / "js" / "signalr_conformance.js"
@@ -71,11 +72,8 @@ def test_signalrcore_connects_subscribes_and_receives_increasing_sids(sandbox, t
     hub.start()
     assert opened.wait(5)
     hub.send("Subscribe", ["SubOnWholeGamesInfo", json.dumps({"GameType": 3, "PartnerClientId": 1, "Count": 1})])
-    deadline = time.monotonic() + 10
-    while len(received) < 5 and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_until(lambda: len(received) >= 5, timeout=10, what="five pushes through signalrcore")
     hub.stop()
-    assert len(received) >= 5
     assert received == sorted(received)
 
 
@@ -215,14 +213,12 @@ def test_pause_stops_pushes_but_not_pings(sandbox, token):
     hub.subscribe(3)
     hub.wait_for(is_push)
     sandbox.pause_pushes()
-    time.sleep(0.6)
-    hub._pending = []
-    seen = []
-    deadline = time.monotonic() + 2.2
-    while time.monotonic() < deadline:
-        seen += hub.records(timeout=3)
-    assert {"type": 6} in seen
-    assert not [r for r in seen if is_push(r)]
+    # A marker sent after the pause took effect: pushes already on their way arrive before it
+    # (one send lock per socket, taken in order), so whatever follows it was sent while paused.
+    sandbox.send_malformed_frame("type")
+    hub.wait_for(lambda r: r.get("type") == "invocation")
+    # Pings come every 1 s, pushes every 0.5 s: unpaused, pushes would come between the pings.
+    assert [hub.next_record(timeout=3) for _ in range(2)] == [{"type": 6}, {"type": 6}]
     sandbox.resume_pushes()
     assert hub.wait_for(is_push)
     hub.close()
@@ -256,12 +252,12 @@ def test_payload_can_be_sent_as_a_json_string(sandbox, token):
     hub.close()
 
 
-def test_refusing_connections_answers_503_for_a_while(sandbox, token):
+def test_refusing_connections_answers_503_for_a_while(sandbox, token, clock):
     sandbox.refuse_connections(1.0)
     with pytest.raises(InvalidStatus) as refused:
         RawHub(sandbox.hub_url, token)
     assert refused.value.response.status_code == 503
-    time.sleep(1.1)
+    clock.advance(1.1)
     RawHub(sandbox.hub_url, token).close()
 
 
@@ -302,9 +298,10 @@ def test_a_seed_makes_the_simulation_reproducible():
 
 
 def test_an_expired_token_is_refused_on_negotiate_and_upgrade():
-    with Sandbox(token_lifetime=1) as sandbox:
+    clock = ShiftedClock()
+    with Sandbox(token_lifetime=1, clock=clock) as sandbox:
         token = token_for(sandbox)
-        time.sleep(2.1)
+        clock.advance(2.1)
         with pytest.raises(InvalidStatus) as refused:
             RawHub(sandbox.hub_url, token)
         assert refused.value.response.status_code == 401

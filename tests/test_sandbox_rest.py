@@ -5,6 +5,7 @@ import pytest
 import requests
 
 from sandbox import Sandbox
+from tests.waiting import ShiftedClock, wait_until
 
 
 def post_token(sandbox, body):
@@ -64,10 +65,11 @@ def test_every_get_requires_a_valid_token(sandbox, path):
 
 
 def test_an_expired_token_is_refused():
-    with Sandbox(token_lifetime=1) as sandbox:
+    clock = ShiftedClock()
+    with Sandbox(token_lifetime=1, clock=clock) as sandbox:
         token = post_token(sandbox, {"PartnerClientId": 1, "Secret": "sandbox-secret"}).json()["token"]
         assert get(sandbox, "/jackpots/accumulated", token).status_code == 200
-        time.sleep(2.1)
+        clock.advance(2.1)
         assert get(sandbox, "/jackpots/accumulated", token).status_code == 401
 
 
@@ -94,13 +96,12 @@ def test_finished_rounds_are_retrievable_and_unknown_ids_are_404():
     with Sandbox(seed=3, speed=20) as sandbox:
         token = post_token(sandbox, {"PartnerClientId": 1, "Secret": "sandbox-secret"}).json()["token"]
         first_round = min(r for r in sandbox.state.simulation.rounds if r // 1_000_000 == 3)
-        deadline = time.time() + 15
-        info = {}
-        while time.time() < deadline:  # a round at 20x speed lasts about 2 s
-            info = get(sandbox, "/games/info", token, gameId=first_round).json()
-            if info["s"] in (3, 5):
-                break
-            time.sleep(0.2)
+        # A round at 20x speed lasts about 2 s.
+        info = wait_until(
+            lambda: (answer := get(sandbox, "/games/info", token, gameId=first_round).json())["s"] in (3, 5) and answer,
+            timeout=15,
+            what="the first round finished or cancelled",
+        )
         assert info["i"] == first_round
         assert info["t"] == 3
         assert info["s"] in (3, 5)
@@ -112,14 +113,17 @@ def test_finished_rounds_are_retrievable_and_unknown_ids_are_404():
         assert get(sandbox, "/games/info", token).status_code == 400
 
 
-def test_jackpots_grow_and_filter_by_game_type_and_currency(sandbox, token):
-    first = get(sandbox, "/jackpots/accumulated", token, gameType=3, currencyCode="eur").json()
-    assert [(row["gameType"], row["currencyCode"]) for row in first] == [(3, "EUR")]
-    time.sleep(1.2)
-    later = get(sandbox, "/jackpots/accumulated", token, gameType=3, currencyCode="EUR").json()
-    assert later[0]["amount"] > first[0]["amount"]
-    everything = get(sandbox, "/jackpots/accumulated", token).json()
-    assert len(everything) == 5 * 3
+def test_jackpots_grow_and_filter_by_game_type_and_currency():
+    clock = ShiftedClock()  # jackpots grow with the sandbox's clock: move it instead of waiting
+    with Sandbox(seed=7, clock=clock) as sandbox:
+        token = post_token(sandbox, {"PartnerClientId": 1, "Secret": "sandbox-secret"}).json()["token"]
+        first = get(sandbox, "/jackpots/accumulated", token, gameType=3, currencyCode="eur").json()
+        assert [(row["gameType"], row["currencyCode"]) for row in first] == [(3, "EUR")]
+        clock.advance(1.2)
+        later = get(sandbox, "/jackpots/accumulated", token, gameType=3, currencyCode="EUR").json()
+        assert later[0]["amount"] > first[0]["amount"]
+        everything = get(sandbox, "/jackpots/accumulated", token).json()
+        assert len(everything) == 5 * 3
 
 
 def test_the_simulation_follows_an_injected_clock():
