@@ -44,8 +44,9 @@ class TokenIssuer:
             return None
         try:
             # Expiry is checked against our own clock, not PyJWT's wall clock (see ``clock``).
-            options = {"require": ["exp", "sub"], "verify_exp": False}
-            claims: dict[str, Any] = jwt.decode(token, self.signing_key, algorithms=["HS256"], options=options)
+            claims: dict[str, Any] = jwt.decode(
+                token, self.signing_key, algorithms=["HS256"], options={"require": ["exp", "sub"], "verify_exp": False}
+            )
         except jwt.PyJWTError:
             return None
         try:
