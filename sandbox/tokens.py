@@ -43,9 +43,12 @@ class TokenIssuer:
         if not token:
             return None
         try:
-            # Expiry is checked against our own clock, not PyJWT's wall clock (see ``clock``).
+            # Expiry and issue time go by our own clock, not PyJWT's wall clock (see ``clock``).
             claims: dict[str, Any] = jwt.decode(
-                token, self.signing_key, algorithms=["HS256"], options={"require": ["exp", "sub"], "verify_exp": False}
+                token,
+                self.signing_key,
+                algorithms=["HS256"],
+                options={"require": ["exp", "sub"], "verify_exp": False, "verify_iat": False},
             )
         except jwt.PyJWTError:
             return None

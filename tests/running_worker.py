@@ -3,6 +3,7 @@
 import asyncio
 import json
 import time
+from collections.abc import Callable
 
 from channels.layers import InMemoryChannelLayer
 
@@ -16,11 +17,20 @@ from sandbox import Sandbox
 
 class RunningWorker:
     def __init__(
-        self, sandbox: Sandbox, *, secret: str = "sandbox-secret", store=None, offered=None, wanted=None, **config
+        self,
+        sandbox: Sandbox,
+        *,
+        secret: str = "sandbox-secret",
+        store=None,
+        offered=None,
+        wanted=None,
+        clock: Callable[[], float] = time.time,
+        **config,
     ) -> None:
         self.layer = InMemoryChannelLayer(capacity=10_000)
         self.store = store or MemoryStore()
-        rest = BetcoreRest(sandbox.api_url, 1, secret)
+        # The REST client's clock: shared with the sandbox's, a test moves token expiry forward.
+        rest = BetcoreRest(sandbox.api_url, 1, secret, clock=clock)
 
         async def fixed_wanted() -> Wanted:
             return Wanted(game_types=(3, 1), languages=("en", "ru"))

@@ -1,13 +1,13 @@
 """The real worker (signalrcore) against the sandbox, seen from a channel-layer member."""
 
 import asyncio
-import time
 
 import pytest
 
 from feed.snapshot import read_snapshot
 from sandbox import Sandbox
 from tests.running_worker import RunningWorker
+from tests.waiting import ShiftedClock, until
 
 
 @pytest.fixture
@@ -68,37 +68,34 @@ async def test_all_connections_dropped_data_resumes_and_no_result_is_lost(fast_s
         # Cut every connection and keep the hub shut for 3 s: rounds finish while we are away.
         await asyncio.to_thread(fast_sandbox.refuse_connections, 3.0)
         await asyncio.to_thread(fast_sandbox.drop_connections)
-        dropped_at = time.monotonic()
-        while running.worker.hub.stats.sessions == sessions:
-            await asyncio.sleep(0.05)
+        await until(lambda: running.worker.hub.stats.sessions > sessions, 3.0 + 5.0, "a new session")
         last = running.worker.health.last_message_at
-        while running.worker.health.last_message_at == last:
-            await asyncio.sleep(0.05)
-        assert time.monotonic() - dropped_at < 3.0 + 5.0, "data resumes within 5 s of the hub coming back"
-        for message in await running.collect(8.0):
-            if message["type"] == "result":
-                seen_results.add(message["result"]["id"])
+        # Data resumes within 5 s of the hub coming back (it stays shut for 3 s).
+        await until(lambda: running.worker.health.last_message_at > last, 3.0 + 5.0, "data after the drop")
+        after_drop: set[int] = set()
+        while {rid // 1_000_000 for rid in after_drop} != {1, 3}:  # a result of each game after the drop
+            message = await running.receive(lambda m: m["type"] == "result", timeout=20)
+            after_drop.add(message["result"]["id"])
+        seen_results |= after_drop
         simulation = fast_sandbox.state.simulation
         for game_type in (1, 3):
-            low = min((rid for rid in seen_results if rid // 1_000_000 == game_type), default=None)
-            if low is None:
-                continue
+            low = min(rid for rid in seen_results if rid // 1_000_000 == game_type)
             last_completed = simulation.tables[game_type].last_round_id
             expected = {rid for rid in range(low, last_completed) if simulation.rounds[rid].state in (3, 5)}
             assert expected <= seen_results, f"game type {game_type}: lost {sorted(expected - seen_results)}"
 
 
 async def test_token_expiry_mid_stream_reconnects_with_a_fresh_token():
-    with Sandbox(seed=2, speed=4.0, token_lifetime=3, ping_interval=1.0) as sandbox:
-        async with RunningWorker(sandbox) as running:
+    clock = ShiftedClock()  # the sandbox's and the worker's REST clock: the 3 s token expires on our word
+    with Sandbox(seed=2, speed=4.0, token_lifetime=3, ping_interval=1.0, clock=clock) as sandbox:
+        async with RunningWorker(sandbox, clock=clock) as running:
             await running.receive(lambda m: m["type"] == "game")
-            await asyncio.sleep(4.5)
-            stats = running.worker.hub.stats
-            assert stats.sessions >= 2
+            assert running.worker.hub.stats.sessions == 1
+            clock.advance(4.5)  # the sandbox closes the connection: "Token expired"
+            await until(lambda: running.worker.hub.stats.sessions >= 2, 10, "a second session")
             assert sandbox.status()["token_calls"] >= 2, "each new connection asked for a fresh token"
             before = running.worker.health.last_message_at
-            await asyncio.sleep(1.0)
-            assert running.worker.health.last_message_at > before
+            await until(lambda: running.worker.health.last_message_at > before, 5, "pushes on the new session")
 
 
 async def test_payload_as_json_string_is_understood(fast_sandbox):
@@ -115,13 +112,12 @@ async def test_malformed_frames_are_counted_and_skipped(fast_sandbox, kind):
         await running.receive(lambda m: m["type"] == "game")
         sessions = running.worker.hub.stats.sessions
         await asyncio.to_thread(fast_sandbox.send_malformed_frame, kind)
-        await asyncio.sleep(1.0)
         stats = running.worker.hub.stats
-        assert stats.bad_records + running.worker.health.parse_errors >= 1
-        assert stats.sessions == sessions, "a malformed frame must not cost the connection"
+        await until(lambda: stats.bad_records + running.worker.health.parse_errors >= 1, 5, "the bad frame counted")
         before = running.worker.health.last_message_at
-        await asyncio.sleep(1.0)
-        assert running.worker.health.last_message_at > before
+        await until(lambda: running.worker.health.last_message_at > before, 5, "a push after the bad frame")
+        # That push came after the bad frame: had the frame cost the connection, it would be on a new session.
+        assert stats.sessions == sessions, "a malformed frame must not cost the connection"
 
 
 async def test_paused_pushes_show_as_paused_then_live_again(fast_sandbox):
@@ -141,6 +137,5 @@ async def test_a_silent_hub_is_treated_as_dead():
         async with RunningWorker(sandbox, silence_seconds=1.0) as running:
             await running.receive(lambda m: m["type"] == "game")
             await asyncio.to_thread(sandbox.pause_pushes, 5.0)
-            await asyncio.sleep(3.0)
-            assert running.worker.hub.stats.reconnects >= 1
+            await until(lambda: running.worker.hub.stats.reconnects >= 1, 5, "a rebuilt connection")
             assert "no data or ping" in running.worker.hub.stats.last_error
