@@ -10,8 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 from feed import metrics
+from feed.protocol.browser import BrowserMessage
+from feed.protocol.events import FeedEvent, HopTimes, Position
 from feed.store import FeedStore
-from feed.widget_protocol import encode
 
 log = logging.getLogger("feed.worker")
 
@@ -47,23 +48,13 @@ class Publisher:
             await self.store.set_many(self.whole_state())
             self.recovered = True
 
-    async def broadcast(
-        self, group: str, message: dict[str, Any], kind: str, timing: dict[str, float] | None = None
-    ) -> None:
+    async def broadcast(self, group: str, message: BrowserMessage, hops: HopTimes | None = None) -> None:
+        """Send ``message`` to ``group``, encoded once; ``hops`` give web processes per-hop latency."""
         self._seq[group] += 1  # counted even if the send fails: the gap is what tells web processes
-        event = {
-            "type": "feed.message",
-            "group": group,
-            "kind": kind,  # lets a consumer filter (Save-Data) without reading the text
-            "text": encode(message),
-            "sent": time.time(),
-            "epoch": self.epoch,
-            "seq": self._seq[group],
-            **(timing or {}),  # when BETCORE sent it and the worker got it: per-hop latency in web processes
-        }
+        event = FeedEvent.of(message, group, time.time(), Position(self.epoch, self._seq[group]), hops)
         try:
-            await self.layer.group_send(group, event)
-            metrics.BROADCASTS.labels(kind).inc()
+            await self.layer.group_send(group, event.encode())
+            metrics.BROADCASTS.labels(event.kind.value).inc()
         except Exception as error:  # Redis down: the store keeps the state; viewers resync on "live"
             if not self.store_down:
                 log.warning("broadcast to %s failed: %s", group, type(error).__name__)

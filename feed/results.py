@@ -15,9 +15,12 @@ from typing import Any
 
 from betcore.messages import Game, RoundInfo
 from betcore.rest import BetcoreError, BetcoreRest, CredentialsRejected
+from feed.protocol.browser import ResultMessage
+from feed.protocol.keys import game_group, results_key
+from feed.protocol.views import ResultView
 from feed.publisher import Publisher
 from feed.rounds import COMPLETED_STATES, GameRounds
-from feed.widget_protocol import group_for_game, pushed_result_view, result_view
+from feed.widget_protocol import pushed_result_view, result_view
 
 log = logging.getLogger("feed.worker")
 
@@ -29,7 +32,7 @@ class ResultKeeper:
     def __init__(self, rest: BetcoreRest, publisher: Publisher) -> None:
         self.rest = rest
         self.publisher = publisher
-        self.results: dict[int, list[dict[str, Any]]] = {}
+        self.results: dict[int, list[ResultView]] = {}  # per game type, newest first
         self.rounds: dict[int, GameRounds] = {}
         self.tasks: set[asyncio.Task[None]] = set()
         self._fetching: set[int] = set()  # game types with a fetch running
@@ -98,11 +101,14 @@ class ResultKeeper:
             own.fetched(info.id)
             await self.add(info.game_type, result_view(info))
 
-    async def add(self, game_type: int, result: dict[str, Any]) -> None:
-        history = [r for r in self.results.get(game_type, []) if r["id"] != result["id"]]
+    async def add(self, game_type: int, result: ResultView) -> None:
+        history = [r for r in self.results.get(game_type, []) if r.id != result.id]
         history.insert(0, result)
-        history.sort(key=lambda r: r["id"], reverse=True)
+        history.sort(key=lambda r: r.id, reverse=True)
         self.results[game_type] = history[:RESULTS_KEPT]
-        await self.publisher.save({f"results:{game_type}": self.results[game_type]})
-        message = {"type": "result", "t": game_type, "result": result}
-        await self.publisher.broadcast(group_for_game(game_type), message, "result")
+        await self.publisher.save({results_key(game_type): self.stored(game_type)})
+        await self.publisher.broadcast(game_group(game_type), ResultMessage(game_type, result))
+
+    def stored(self, game_type: int) -> list[dict[str, Any]]:
+        """The results of ``game_type`` as the store keeps them (wire form)."""
+        return [result.to_wire() for result in self.results.get(game_type, [])]

@@ -16,8 +16,10 @@ from typing import Any
 from betcore.hub import HubStats
 from betcore.rest import BetcoreRest
 from feed import metrics
+from feed.protocol.browser import StatusMessage
+from feed.protocol.keys import HEALTH_KEY, STATUS_GROUP, STATUS_KEY
+from feed.protocol.views import FeedState
 from feed.publisher import Publisher
-from feed.widget_protocol import STATUS_GROUP, ms
 
 log = logging.getLogger("feed.worker")
 
@@ -110,7 +112,7 @@ class StatusReport:
         self.health.connected = bool(stats and stats.connected)
         if stats:
             self._count(stats)
-        updates: dict[str, Any] = {"health": self._health_record(now, status, stats)}
+        updates: dict[str, Any] = {HEALTH_KEY: self._health_record(now, status, stats)}
         if status == self.health.status:
             await self.publisher.save(updates)
             return
@@ -118,10 +120,10 @@ class StatusReport:
         # Back to live after any gap: viewers may have missed changes and should resync.
         resync = status == "live" and self.health.status != "starting"
         self.health.status = status
-        updates["status"] = {"state": status, "since": ms(now)}
+        since = round(now * 1000)
+        updates[STATUS_KEY] = FeedState(status, since).to_wire()
         await self.publisher.save(updates)
-        message = {"type": "status", "state": status, "since": ms(now), "resync": resync}
-        await self.publisher.broadcast(STATUS_GROUP, message, "status")
+        await self.publisher.broadcast(STATUS_GROUP, StatusMessage(status, since, resync))
 
     def _health_record(self, now: float, status: str, stats: HubStats | None) -> dict[str, Any]:
         health = self.health

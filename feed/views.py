@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from feed.ops_access import ops_only
+from feed.protocol.keys import HEALTH_KEY
 from feed.status import worker_silence
 from feed.store import get_store
 
@@ -48,7 +49,7 @@ async def readyz(request: HttpRequest) -> JsonResponse:
     """Feed freshness and dependencies as JSON; 503 when the feed is stale or a dependency is down."""
     store = get_store()
     store_ok = await store.ping()
-    health = (await store.get_many(["health"])).get("health", {}) if store_ok else {}
+    health = (await store.get_many([HEALTH_KEY])).get(HEALTH_KEY, {}) if store_ok else {}
     now = time.time()
     last = health.get("lastMessageAt") or 0
     age = round(now - last, 3) if last else None

@@ -1,9 +1,7 @@
-"""Turn parsed BETCORE data into the small JSON shapes the widget understands.
+"""Turn parsed BETCORE data into the views the widget protocol carries (``feed.protocol.views``).
 
-The widget protocol (server to browser), all JSON objects with a ``type``:
-``snapshot`` (everything a widget shows), ``game`` (changed fields of one game),
-``result`` (a finished round), ``jackpots`` (changed rows), ``names`` (game-type
-names in one language) and ``status`` (feed state: live, paused, reconnecting).
+Games, results and jackpot rows become frozen views; ``game_changes`` says which of a
+game's wire fields changed, ignoring sub-second jitter of the betting deadline.
 """
 
 from __future__ import annotations
@@ -14,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from betcore.messages import PLAY_STATUSES, STATES, Game, GamesInfo, JackpotRow, RoundInfo
+from feed.protocol.views import GameView, JackpotView, ResultView
 
 DEADLINE_TOLERANCE_MS = 1000  # bt in "seconds remaining" jitters with tst; ignore sub-second drift
 RESULT_TEXT_LIMIT = 120
@@ -24,26 +23,28 @@ def ms(seconds: float | None) -> int | None:
     return None if seconds is None else round(seconds * 1000)
 
 
-def game_view(game: Game, info: GamesInfo) -> dict[str, Any]:
+def game_view(game: Game, info: GamesInfo) -> GameView:
     phase = PLAY_STATUSES.get(game.play_status) if game.state == 2 else None
     deadline = info.betting_deadline() if phase == "betting" else None
-    return {
-        "t": game.game_type,
-        "id": game.id,
-        "round": game.round,
-        "state": STATES.get(game.state, "unknown"),
-        "phase": phase,
-        "maintenance": info.maintenance,
-        "deadline": ms(deadline),
-        "lastRoundId": game.last_round_id,
-        "startedAt": ms(game.started_at.timestamp()) if game.started_at else None,
-    }
+    return GameView(
+        game_type=game.game_type,
+        id=game.id,
+        round=game.round,
+        state=STATES.get(game.state, "unknown"),
+        phase=phase,
+        maintenance=info.maintenance,
+        deadline=ms(deadline),
+        last_round_id=game.last_round_id,
+        started_at=ms(game.started_at.timestamp()) if game.started_at else None,
+    )
 
 
-def game_changes(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[str, Any]:
-    """Fields of ``new`` that differ from ``old`` (all of them when there is no ``old``)."""
-    if old is None:
-        return dict(new)
+def game_changes(old_view: GameView | None, new_view: GameView) -> dict[str, Any]:
+    """Wire fields of ``new_view`` that differ from ``old_view`` (all of them when there is none)."""
+    new = new_view.to_wire()
+    if old_view is None:
+        return new
+    old = old_view.to_wire()
     changes = {key: value for key, value in new.items() if old.get(key) != value}
     deadline_old, deadline_new = old.get("deadline"), new.get("deadline")
     if (
@@ -104,50 +105,26 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _result(round_id: int, game_type: int, state: int, started_at: datetime | None, result: Any) -> dict[str, Any]:
-    return {
-        "id": round_id,
-        "t": game_type,
-        "state": STATES.get(state, "unknown"),
-        "at": ms(started_at.timestamp()) if started_at else None,
-        "text": result_text(result) if result is not None else NO_DETAILS,
-        "fields": result_fields(result),
-    }
+def _result(round_id: int, game_type: int, state: int, started_at: datetime | None, result: Any) -> ResultView:
+    return ResultView(
+        id=round_id,
+        game_type=game_type,
+        state=STATES.get(state, "unknown"),
+        at=ms(started_at.timestamp()) if started_at else None,
+        text=result_text(result) if result is not None else NO_DETAILS,
+        fields=result_fields(result),
+    )
 
 
-def result_view(info: RoundInfo) -> dict[str, Any]:
+def result_view(info: RoundInfo) -> ResultView:
     """A finished round's result from ``/games/info``."""
     return _result(info.id, info.game_type, info.state, info.started_at, info.result)
 
 
-def pushed_result_view(game: Game, result: Any) -> dict[str, Any]:
+def pushed_result_view(game: Game, result: Any) -> ResultView:
     """A finished round's result from the fields its push carried."""
     return _result(game.id, game.game_type, game.state, game.started_at, result)
 
 
-def jackpot_view(row: JackpotRow) -> dict[str, Any]:
-    """One pot: ``t`` 0 is one pot for all game types, ``currency`` "" a currency BETCORE did not name."""
-    return {"t": row.game_type, "currency": row.currency, "amount": row.amount}
-
-
-def encode(message: Mapping[str, Any]) -> str:
-    """Serialize once; the same text goes to every viewer in the group."""
-    return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
-
-
-def group_for_game(game_type: int) -> str:
-    return f"feed-game-{game_type}"
-
-
-def group_for_names(language: str) -> str:
-    return f"feed-names-{language}"
-
-
-def group_for_jackpots(currency: str) -> str:
-    """One group per currency: a viewer gets the rows of its currency, all game types in
-    one message per poll (one burst to every viewer, not one per game type). Pots whose
-    currency BETCORE does not name go to every viewer, through their own group."""
-    return f"feed-jackpots-{currency or 'any'}"
-
-
-STATUS_GROUP = "feed-status"
+def jackpot_view(row: JackpotRow) -> JackpotView:
+    return JackpotView(game_type=row.game_type, currency=row.currency, amount=row.amount)

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from betcore.hub import HubSupervisor
@@ -19,21 +19,18 @@ from betcore.messages import GamesInfo, MessageError, parse_push
 from betcore.rest import BetcoreError, BetcoreRest, CredentialsRejected
 from feed import metrics
 from feed.audience import Wanted
+from feed.jackpots import JackpotKeeper
+from feed.protocol.browser import GameChange, NamesMessage
+from feed.protocol.events import HopTimes
+from feed.protocol.keys import STREAMS_KEY, game_group, game_key, names_group, names_key, results_key
+from feed.protocol.views import GameView
 from feed.publisher import Publisher
 from feed.results import ResultKeeper
 from feed.rounds import GameRounds
 from feed.sid_tracker import UNKNOWN, SidTracker
 from feed.status import StatusReport, WorkerHealth
 from feed.store import FeedStore
-from feed.widget_protocol import (
-    game_changes,
-    game_view,
-    group_for_game,
-    group_for_jackpots,
-    group_for_names,
-    jackpot_view,
-    ms,
-)
+from feed.widget_protocol import game_changes, game_view
 
 log = logging.getLogger("feed.worker")
 
@@ -70,9 +67,10 @@ class FeedWorker:
         self.offered_sink = offered  # told the game types BETCORE offers (widgets that follow the feed)
         self.wanted = Wanted()
         self.health = WorkerHealth()
-        self.games: dict[int, dict[str, Any]] = {}
+        self.games: dict[int, GameView] = {}
         self.publisher = Publisher(store, channel_layer, self._whole_state)
         self.results = ResultKeeper(rest, self.publisher)
+        self.jackpots = JackpotKeeper(rest, self.publisher)
         self.report = StatusReport(
             rest,
             self.health,
@@ -80,7 +78,6 @@ class FeedWorker:
             lambda: self.hub.stats if self.hub else None,
             lambda: bool(self.wanted.game_types),
         )
-        self.jackpots: dict[tuple[int, str], dict[str, Any]] = {}
         self.names: dict[str, dict[int, str]] = {}
         self.streams: dict[int, str] = {}  # stream addresses BETCORE carries: each game type's default source
         self.session = -1
@@ -114,7 +111,7 @@ class FeedWorker:
             asyncio.create_task(
                 self._every(self.config.translations_refresh, self.refresh_translations), name="feed-names"
             ),
-            asyncio.create_task(self._every(self.config.jackpots_poll, self.refresh_jackpots), name="feed-jackpots"),
+            asyncio.create_task(self._every(self.config.jackpots_poll, self.jackpots.refresh), name="feed-jackpots"),
             asyncio.create_task(self._every(0.5, self.report.publish), name="feed-status"),
         ]
         log.info("feed worker started (hub %s)", self.config.hub_url)
@@ -211,12 +208,12 @@ class FeedWorker:
         changes = game_changes(old, view)
         if changes:
             if old is not None and "deadline" not in changes:
-                view["deadline"] = old["deadline"]  # keep the first deadline when only jitter changed
+                view = replace(view, deadline=old.deadline)  # keep the first deadline when only jitter changed
             self.games[game.game_type] = view
-            await self.publisher.save({f"game:{game.game_type}": view})
-            message = {"type": "game", "t": game.game_type, "changes": changes, "tst": ms(info.sent_at.timestamp())}
-            timing = {"tst": info.sent_at.timestamp(), "received": received_at}
-            await self.publisher.broadcast(group_for_game(game.game_type), message, "game", timing)
+            await self.publisher.save({game_key(game.game_type): view.to_wire()})
+            sent_at = info.sent_at.timestamp()
+            message = GameChange(game.game_type, changes, round(sent_at * 1000))
+            await self.publisher.broadcast(game_group(game.game_type), message, HopTimes(sent_at, received_at))
         await self.results.observe(game)
 
     # -- periodic work ----------------------------------------------------------------------------
@@ -247,11 +244,9 @@ class FeedWorker:
             await self.keep_streams(self.rest.streams_seen)
             if names != self.names.get(language):
                 self.names[language] = names
-                shown = {str(t): name for t, name in names.items()}
-                await self.publisher.save({f"names:{language}": shown})
-                await self.publisher.broadcast(
-                    group_for_names(language), {"type": "names", "lang": language, "names": shown}, "names"
-                )
+                message = NamesMessage(language, dict(names))
+                await self.publisher.save({names_key(language): message.to_wire()["names"]})
+                await self.publisher.broadcast(names_group(language), message)
 
     async def _tell_offered(self, game_types: list[int]) -> None:
         assert self.offered_sink is not None
@@ -270,27 +265,7 @@ class FeedWorker:
                 "the feed names a stream for game types %s", sorted(set(found) - set(self.streams)) or sorted(found)
             )
             self.streams = merged
-            await self.publisher.save({"streams": {str(t): address for t, address in merged.items()}})
-
-    async def refresh_jackpots(self) -> None:
-        try:
-            rows = await asyncio.to_thread(self.rest.jackpots)
-        except CredentialsRejected:
-            return
-        except BetcoreError as error:
-            log.warning("jackpots unavailable: %s", error)
-            return
-        views = {(row.game_type, row.currency): jackpot_view(row) for row in rows}
-        changed = [view for key, view in views.items() if self.jackpots.get(key) != view]
-        if changed:
-            self.jackpots = views
-            await self.publisher.save({"jackpots": list(views.values())})
-            by_currency: dict[str, list[dict[str, Any]]] = {}
-            for row in changed:
-                by_currency.setdefault(row["currency"], []).append(row)
-            for currency, shown in by_currency.items():
-                message = {"type": "jackpots", "rows": shown}
-                await self.publisher.broadcast(group_for_jackpots(currency), message, "jackpots")
+            await self.publisher.save(self._streams_state())
 
     # -- what others read ---------------------------------------------------------------------------
 
@@ -305,9 +280,12 @@ class FeedWorker:
     def current_status(self, now: float | None = None) -> str:
         return self.report.state(now)
 
+    def _streams_state(self) -> dict[str, Any]:
+        return {STREAMS_KEY: {str(game_type): address for game_type, address in self.streams.items()}}
+
     def _whole_state(self) -> dict[str, Any]:
         return (
-            {f"game:{t}": view for t, view in self.games.items()}
-            | {f"results:{t}": rows for t, rows in self.results.results.items()}
-            | ({"streams": {str(t): address for t, address in self.streams.items()}} if self.streams else {})
+            {game_key(game_type): view.to_wire() for game_type, view in self.games.items()}
+            | {results_key(game_type): self.results.stored(game_type) for game_type in self.results.results}
+            | (self._streams_state() if self.streams else {})
         )

@@ -1,4 +1,4 @@
-"""Taps on Play, from the widget's own socket: ``{"type": "tap", "t": <game type>}``.
+"""Taps on Play, from the widget's own socket (``feed.protocol.client.Tap``).
 
 Counted at most once per socket, game type and ``TAP_WINDOW`` seconds, only for a game type
 the socket shows, only from a socket that joined a saved widget (not the admin preview).
@@ -12,6 +12,7 @@ import time
 import weakref
 from typing import Any
 
+from feed.protocol.client import Tap
 from play import recorder
 
 TAP_WINDOW = 60.0
@@ -20,16 +21,14 @@ TAP_WINDOW = 60.0
 _last_taps: weakref.WeakKeyDictionary[Any, dict[int, float]] = weakref.WeakKeyDictionary()
 
 
-def tapped(consumer: Any, message: dict[str, Any], now: float | None = None, at: float | None = None) -> bool:
+def tapped(consumer: Any, tap: Tap, now: float | None = None, at: float | None = None) -> bool:
     """Count a tap from ``consumer`` (a WidgetConsumer); True if it was counted."""
     widget = getattr(consumer, "widget", None)
-    game_type = message.get("t")
+    game_type = tap.game_type
     if (
         widget is None
         or widget.pk is None
         or getattr(consumer, "config_group", None) is None  # not (or no longer) joined
-        or not isinstance(game_type, int)
-        or isinstance(game_type, bool)
         or game_type not in getattr(consumer, "game_types", [])
     ):
         return False

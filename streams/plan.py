@@ -18,6 +18,7 @@ from channels.db import database_sync_to_async
 from django.core.exceptions import ValidationError
 from django.templatetags.static import static
 
+from feed.protocol.keys import STREAMS_KEY
 from feed.store import get_store
 from streams.labels import video_labels
 from streams.models import StreamSource
@@ -120,7 +121,7 @@ async def stream_plan(widget: Widget) -> StreamPlan:
         return kept[1]
     sources = await database_sync_to_async(_sources)(widget, game_types)
     try:
-        feed_streams = (await get_store().get_many(["streams"])).get("streams") or {}
+        feed_streams = (await get_store().get_many([STREAMS_KEY])).get(STREAMS_KEY) or {}
     except Exception:  # the state store is away: configured sources still play
         feed_streams = {}
     plan = plan_for(game_types, sources, feed_streams)

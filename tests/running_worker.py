@@ -9,8 +9,8 @@ from channels.layers import InMemoryChannelLayer
 
 from betcore.rest import BetcoreRest
 from feed.audience import Wanted
+from feed.protocol.keys import STATUS_GROUP, game_group, jackpots_group, names_group
 from feed.store import MemoryStore
-from feed.widget_protocol import STATUS_GROUP, group_for_game, group_for_jackpots, group_for_names
 from feed.worker import FeedWorker, WorkerConfig
 from sandbox import Sandbox
 
@@ -43,8 +43,8 @@ class RunningWorker:
 
     async def __aenter__(self) -> "RunningWorker":
         self.channel = await self.layer.new_channel()
-        jackpots = [group_for_jackpots(c) for c in ("EUR", "USD", "")]
-        for group in (group_for_game(3), group_for_game(1), *jackpots, STATUS_GROUP, group_for_names("ru")):
+        jackpots = [jackpots_group(c) for c in ("EUR", "USD", "")]
+        for group in (game_group(3), game_group(1), *jackpots, STATUS_GROUP, names_group("ru")):
             await self.layer.group_add(group, self.channel)
         self.task = asyncio.create_task(self.worker.run(self.stop))
         return self

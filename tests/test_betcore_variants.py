@@ -123,7 +123,7 @@ async def test_per_subscription_sids_are_counted_as_information_never_dropped():
             # Two subscriptions counting on their own overlap; nothing is dropped or counted as a gap.
             assert running.worker.health.sid_gaps == 0
             assert set(running.worker.sids) == {(1,), (3,)}
-            assert {g["t"] for g in running.worker.games.values()} == {1, 3}
+            assert {g.game_type for g in running.worker.games.values()} == {1, 3}
 
 
 async def test_push_target_change_is_adopted_once_and_listed():

@@ -2,43 +2,37 @@ import asyncio
 import json
 
 import pytest
-from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 
+from feed.protocol.browser import GameChange
+from feed.protocol.close_codes import CloseCode
+from feed.protocol.events import FeedEvent, Position
+from feed.protocol.keys import game_key, names_key
 from feed.store import get_store
-from feed.widget_protocol import encode, group_for_game
 from feedsite.asgi import application
 from tests.frames import MessageReader, messages_in
+from tests.sockets import connect, game, game_change, publish
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def connect(path: str, origin: bytes = b"http://127.0.0.1") -> WebsocketCommunicator:
-    communicator = WebsocketCommunicator(application, path, headers=[(b"origin", origin), (b"host", b"127.0.0.1")])
-    connected, _ = await communicator.connect()
-    assert connected
-    return communicator
-
-
 async def test_a_snapshot_on_connect_then_changes_relayed(widget):
-    await get_store().set_many({"game:3": {"t": 3, "round": 9, "state": "active"}, "names:en": {"3": "Poker"}})
+    await get_store().set_many({game_key(3): game(3, round_=9).to_wire(), names_key("en"): {"3": "Poker"}})
     communicator = await connect(f"/ws/w/{widget.public_id}/")
     snapshot = json.loads(await communicator.receive_from())
     assert snapshot["type"] == "snapshot"
-    assert snapshot["games"] == [{"t": 3, "round": 9, "state": "active"}]
+    assert snapshot["games"] == [game(3, round_=9).to_wire()]
     assert snapshot["names"]["3"] == "Poker"
-    change = {"type": "game", "t": 3, "changes": {"round": 10}}
-    await get_channel_layer().group_send(
-        group_for_game(3), {"type": "feed.message", "group": group_for_game(3), "text": encode(change)}
-    )
-    assert json.loads(await communicator.receive_from()) == change
+    change = game_change(3, round=10)
+    await publish(change)
+    assert json.loads(await communicator.receive_from()) == change.to_wire()
     await communicator.disconnect()
 
 
 async def test_an_unknown_widget_is_closed_with_4404(db):
     communicator = WebsocketCommunicator(application, "/ws/w/nope/", headers=[(b"origin", b"http://127.0.0.1")])
     await communicator.connect()
-    assert await communicator.receive_output() == {"type": "websocket.close", "code": 4404}
+    assert await communicator.receive_output() == {"type": "websocket.close", "code": CloseCode.UNKNOWN_WIDGET}
 
 
 async def test_a_disabled_widget_is_closed_with_4404(widget):
@@ -48,7 +42,7 @@ async def test_a_disabled_widget_is_closed_with_4404(widget):
         application, f"/ws/w/{widget.public_id}/", headers=[(b"origin", b"http://127.0.0.1")]
     )
     await communicator.connect()
-    assert (await communicator.receive_output())["code"] == 4404
+    assert (await communicator.receive_output())["code"] == CloseCode.UNKNOWN_WIDGET
 
 
 async def test_a_foreign_origin_cannot_open_the_socket(widget):
@@ -64,13 +58,12 @@ async def test_pause_stops_updates_and_resume_resyncs(widget):
     await communicator.receive_from()
     await communicator.send_to(json.dumps({"type": "pause"}))
     await communicator.send_to(json.dumps({"type": "nonsense"}))
-    await asyncio.sleep(0.1)  # the socket handles its messages on its own task
-    change = {"type": "game", "t": 3, "changes": {"round": 11}}
-    await get_channel_layer().group_send(
-        group_for_game(3), {"type": "feed.message", "group": group_for_game(3), "text": encode(change)}
-    )
-    assert await communicator.receive_nothing(timeout=0.3)
+    # Messages are handled in order: the snapshot answering this resync proves the pause was applied.
+    await communicator.send_to(json.dumps({"type": "resync"}))
+    assert json.loads(await communicator.receive_from())["type"] == "snapshot"
+    await publish(game_change(3, round=11))
     await communicator.send_to(json.dumps({"type": "resume"}))
+    # The change sent while paused never arrives: the next frame is resume's snapshot.
     assert json.loads(await communicator.receive_from())["type"] == "snapshot"
     await communicator.disconnect()
 
@@ -78,26 +71,28 @@ async def test_pause_stops_updates_and_resume_resyncs(widget):
 async def test_a_gap_in_the_feed_sequence_resyncs_the_viewers_of_that_group(widget):
     # Redis pub/sub drops what is published while a web process reconnects; the worker's
     # per-group sequence numbers let the web process notice and send a fresh snapshot.
+    from widget.fanout import RESYNC_DEBOUNCE, local_fanout
+
+    now = [1000.0]
+    local_fanout().clock = lambda: now[0]  # the fan-out of this test's loop, on a clock the test moves
     communicator = await connect(f"/ws/w/{widget.public_id}/")
     await communicator.receive_from()
-    layer, group = get_channel_layer(), group_for_game(3)
 
-    async def publish(epoch: str, seq: int) -> None:
-        text = encode({"type": "game", "t": 3, "changes": {"round": seq}})
-        event = {"type": "feed.message", "group": group, "text": text, "epoch": epoch, "seq": seq}
-        await layer.group_send(group, event)
+    async def publish_at(epoch: str, seq: int) -> None:
+        await publish(game_change(3, round=seq), position=Position(epoch, seq))
 
     reader = MessageReader(communicator.receive_from)
-    await publish("a", 1)
-    await publish("a", 2)
+    await publish_at("a", 1)
+    await publish_at("a", 2)
     assert [(await reader.next())["type"] for _ in range(2)] == ["game", "game"]
-    await publish("a", 5)  # 3 and 4 were lost
+    await publish_at("a", 5)  # 3 and 4 were lost
     assert (await reader.next())["type"] == "snapshot"
     assert (await reader.next())["changes"] == {"round": 5}
-    await publish("a", 6)
-    assert (await reader.next())["type"] == "game"
-    await asyncio.sleep(2.1)  # resyncs are debounced per viewer
-    await publish("b", 1)  # a new worker took over
+    now[0] += RESYNC_DEBOUNCE / 2
+    await publish_at("b", 1)  # a new worker took over, within the debounce: no second snapshot yet
+    assert (await reader.next())["changes"] == {"round": 1}
+    now[0] += RESYNC_DEBOUNCE  # resyncs are debounced per viewer
+    await publish_at("c", 1)
     assert (await reader.next())["type"] == "snapshot"
     assert (await reader.next())["type"] == "game"
     await communicator.disconnect()
@@ -107,13 +102,13 @@ async def test_oversized_frames_and_floods_close_the_socket(widget):
     communicator = await connect(f"/ws/w/{widget.public_id}/")
     await communicator.receive_from()
     await communicator.send_to("x" * 5000)
-    assert (await communicator.receive_output())["code"] == 4413
+    assert (await communicator.receive_output())["code"] == CloseCode.TOO_BIG
     flooder = await connect(f"/ws/w/{widget.public_id}/")
     await flooder.receive_from()
     for _ in range(30):
         await flooder.send_to("{}")
     output = await flooder.receive_output()
-    assert output == {"type": "websocket.close", "code": 4429}
+    assert output == {"type": "websocket.close", "code": CloseCode.TOO_CHATTY}
 
 
 async def test_a_viewer_that_stops_reading_gets_updates_dropped_then_one_snapshot(widget, monkeypatch):
@@ -124,18 +119,19 @@ async def test_a_viewer_that_stops_reading_gets_updates_dropped_then_one_snapsho
     monkeypatch.setattr(consumers.WidgetConsumer, "_backlog", lambda self: backlog["bytes"])
     communicator = await connect(f"/ws/w/{widget.public_id}/")
     await communicator.receive_from()
-    layer, group = get_channel_layer(), group_for_game(3)
     dropped_before = metrics.MESSAGES_DROPPED._value.get()
     backlog["bytes"] = consumers.MAX_BACKLOG_BYTES + 1  # the phone stopped reading
     for round_number in range(20):
-        change = encode({"type": "game", "t": 3, "changes": {"round": round_number}})
-        await layer.group_send(group, {"type": "feed.message", "group": group, "text": change})
-    assert await communicator.receive_nothing(timeout=0.3)
+        await publish(game_change(3, round=round_number))
+    while metrics.MESSAGES_DROPPED._value.get() - dropped_before < 20:  # all 20 reached the fan-out
+        await asyncio.sleep(0.01)
     assert metrics.MESSAGES_DROPPED._value.get() - dropped_before == 20
     backlog["bytes"] = 0  # it drains: the next update is replaced by one fresh snapshot
-    await layer.group_send(group, {"type": "feed.message", "group": group, "text": encode({"type": "game", "t": 3})})
-    assert json.loads(await communicator.receive_from())["type"] == "snapshot"
-    assert await communicator.receive_nothing(timeout=0.2)
+    await publish(game_change(3, round=99))
+    await publish(game_change(3, round=100))
+    reader = MessageReader(communicator.receive_from)
+    assert (await reader.next())["type"] == "snapshot", "nothing dropped was sent; the snapshot replaces it"
+    assert (await reader.next())["changes"] == {"round": 100}, "then updates flow again"
     await communicator.disconnect()
 
 
@@ -143,45 +139,57 @@ async def test_messages_that_arrive_together_go_out_as_one_frame_shared_by_viewe
     from channels.layers import InMemoryChannelLayer
 
     from widget.fanout import LocalFanout
+    from widget.frames import Frame
 
     class Viewer:
-        def __init__(self, busy: float = 0.0) -> None:
-            self.frames: list[dict] = []
-            self.busy = busy
+        def __init__(self, expected: int, hold: asyncio.Event | None = None) -> None:
+            self.frames: list[Frame] = []
+            self.hold, self.expected = hold, expected
+            self.writing, self.done = asyncio.Event(), asyncio.Event()
 
-        def deliver_now(self, event: dict) -> bool | None:
+        def deliver_now(self, frame: Frame) -> bool | None:
             return None  # always the async path here, which records the frame
 
-        async def deliver(self, event: dict) -> bool:
-            self.frames.append(event)
-            await asyncio.sleep(self.busy)  # a slow first write keeps the sender busy
+        async def deliver(self, frame: Frame) -> bool:
+            self.frames.append(frame)
+            self.writing.set()
+            if len(self.frames) == self.expected:
+                self.done.set()
+            if self.hold is not None and len(self.frames) == 1:
+                await self.hold.wait()  # a slow first write keeps the sender busy
             return True
 
         async def resync(self) -> None:
             raise AssertionError("no gap, no resync")
 
-        async def reconfigure(self, event: dict) -> None:
+        async def reconfigure(self, event: FeedEvent) -> None:
             raise AssertionError("no admin change here")
 
-    def event(group: str, seq: int) -> dict:
-        return {"type": "feed.message", "group": group, "text": encode({"type": "game", "seq": seq})}
+    def event(group: str, round_: int) -> dict:
+        return FeedEvent.of(GameChange(3, {"round": round_}, 0), group, 0.0).encode()
 
     layer = InMemoryChannelLayer()
     fanout = LocalFanout(layer)
-    both, other, only_3 = Viewer(busy=0.1), Viewer(), Viewer()
+    release = asyncio.Event()
+    both, other, only_3 = Viewer(2, hold=release), Viewer(2), Viewer(2)
     await fanout.join(["g3", "g5"], both)
     await fanout.join(["g3", "g5"], other)
     await fanout.join(["g3"], only_3)
     await layer.group_send("g3", event("g3", 1))
-    await asyncio.sleep(0.02)  # the sender is now busy with message 1
-    for seq, group in [(2, "g5"), (3, "g3"), (4, "g5")]:
-        await layer.group_send(group, event(group, seq))
-    await asyncio.sleep(0.3)
-    seqs = lambda frame: [m["seq"] for m in messages_in(frame["text"])]  # noqa: E731
-    assert [seqs(frame) for frame in both.frames] == [[1], [2, 3, 4]]  # in order, one write for three
+    await both.writing.wait()  # the sender is now busy with message 1
+    for round_, group in [(2, "g5"), (3, "g3"), (4, "g5")]:
+        await layer.group_send(group, event(group, round_))
+    while len(fanout.pending) < 3:  # all three wait for the sender
+        await asyncio.sleep(0)
+    release.set()
+    for viewer in (both, other, only_3):
+        await asyncio.wait_for(viewer.done.wait(), 2)
+    rounds = lambda frame: [m["changes"]["round"] for m in messages_in(frame.text)]  # noqa: E731
+    assert [rounds(frame) for frame in both.frames] == [[1], [2, 3, 4]]  # in order, one write for three
     assert both.frames[1] is other.frames[1]  # built once for every viewer of the same games
-    assert [seqs(frame) for frame in only_3.frames] == [[1], [3]]
+    assert [rounds(frame) for frame in only_3.frames] == [[1], [3]]
     assert only_3.frames[1] is not both.frames[1]
+    assert only_3.frames[1] is both.frames[1].parts[1], "each message's own frame is shared too"
     fanout.reader.cancel(), fanout.sender.cancel()
 
 
@@ -195,15 +203,15 @@ async def test_sockets_to_unrouted_paths_are_refused_quietly(path, caplog):
 
 
 async def test_one_address_may_hold_only_so_many_widget_sockets(widget, settings, monkeypatch):
-    from widget import consumers
+    from widget import socket_limits
 
-    monkeypatch.setattr(consumers, "SOCKETS_PER_ADDRESS", {})  # earlier tests leave communicators open
+    monkeypatch.setattr(socket_limits, "SOCKETS_PER_ADDRESS", {})  # earlier tests leave communicators open
     settings.WIDGET_SOCKETS_PER_CLIENT = 3
     open_ = [await connect(f"/ws/w/{widget.public_id}/") for _ in range(3)]
     for communicator in open_:
         await communicator.receive_from()
     refused = await connect(f"/ws/w/{widget.public_id}/")
-    assert (await refused.receive_output())["code"] == 4408
+    assert (await refused.receive_output())["code"] == CloseCode.TOO_MANY
     other = WebsocketCommunicator(
         application, f"/ws/w/{widget.public_id}/", headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
     )

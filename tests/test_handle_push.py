@@ -8,27 +8,13 @@ from channels.layers import InMemoryChannelLayer
 
 from betcore.messages import parse_round_info
 from feed.audience import Wanted
+from feed.protocol.keys import game_group
 from feed.store import MemoryStore
-from feed.widget_protocol import group_for_game
 from feed.worker import FeedWorker, WorkerConfig
 from sandbox.replay import load_recording
+from tests.recorded_rest import RecordedRest
 
 FIXTURE = Path(__file__).parent / "fixtures" / "probe-sandbox.jsonl"
-
-
-class RecordedRest:
-    """The REST answers of a probe recording, as the worker's REST client would return them."""
-
-    credentials_problem = None
-    auth_retry_at = 0.0
-
-    def __init__(self, rounds: dict) -> None:
-        self.rounds, self.asked = rounds, []
-
-    def game_info(self, round_id: int):
-        self.asked.append(round_id)
-        body = self.rounds.get(round_id)
-        return parse_round_info(body) if body is not None else None
 
 
 async def drain(layer, channel) -> list[dict]:
@@ -52,7 +38,7 @@ async def test_recorded_pushes_give_changes_only_and_each_result_under_its_own_g
     worker = FeedWorker(WorkerConfig("http://unused", 1), rest, store, layer, wanted)
     channel = await layer.new_channel()
     for game_type in (1, 3):
-        await layer.group_add(group_for_game(game_type), channel)
+        await layer.group_add(game_group(game_type), channel)
 
     sent_at = 1_000_000.0  # an injected clock: the recorded offsets from a fixed start
     for offset, _target, payload, _as_string in recording.pushes:

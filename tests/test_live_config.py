@@ -3,9 +3,11 @@
 import pytest
 from channels.db import database_sync_to_async
 
+from feed.protocol.close_codes import CloseCode
+from feed.protocol.keys import game_key, names_key
 from feed.store import get_store
 from tests.frames import messages_in
-from tests.test_consumer import connect
+from tests.sockets import connect, game
 from widget import viewer_count
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -16,7 +18,7 @@ async def next_messages(communicator) -> list[dict]:
 
 
 async def test_a_saved_widget_sends_its_new_settings_and_a_snapshot_to_open_sockets(widget):
-    await get_store().set_many({"game:5": {"t": 5, "round": 4}, "names:en": {"5": "Keno", "3": "Poker"}})
+    await get_store().set_many({game_key(5): game(5, round_=4).to_wire(), names_key("en"): {"5": "Keno", "3": "Poker"}})
     communicator = await connect(f"/ws/w/{widget.public_id}/")
     assert (await next_messages(communicator))[0]["type"] == "snapshot"
     widget.game_types = "5, 3"
@@ -53,7 +55,7 @@ async def test_switching_a_widget_off_closes_its_sockets_as_offline(widget):
     await next_messages(communicator)
     widget.enabled = False
     await database_sync_to_async(widget.save)()
-    assert (await communicator.receive_output(timeout=3))["code"] == 4410
+    assert (await communicator.receive_output(timeout=3))["code"] == CloseCode.OFFLINE
 
 
 async def test_viewers_are_counted_per_widget_while_connected(widget):

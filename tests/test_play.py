@@ -10,6 +10,8 @@ import pytest
 from channels.testing import WebsocketCommunicator
 from django.core.exceptions import ValidationError
 
+from feed.protocol.client import Tap, decode
+from feed.protocol.schema import ProtocolError
 from play import recorder as recorder_module
 from play.audience import periods
 from play.charts import bar_chart, line_chart, points
@@ -132,19 +134,20 @@ def test_a_socket_counts_one_tap_per_game_per_minute(widget, monkeypatch):
     counted = Recorder(store=lambda: None, counts=dict)  # type: ignore[arg-type,return-value]
     monkeypatch.setattr(recorder_module, "recorder", counted)
     viewer, other = FakeConsumer(widget), FakeConsumer(widget)
-    assert tapped(viewer, {"t": 3}, now=100.0, at=NOON)
-    assert not tapped(viewer, {"t": 3}, now=159.0, at=NOON)  # within the minute
-    assert tapped(viewer, {"t": 1}, now=159.0, at=NOON)  # another game
-    assert tapped(other, {"t": 3}, now=159.0, at=NOON)  # another socket
-    assert tapped(viewer, {"t": 3}, now=160.0, at=NOON + 60)  # a minute later
-    assert not tapped(viewer, {"t": 5}, now=200.0)  # a game type this widget does not show
-    assert not tapped(viewer, {"t": "3"}, now=300.0)
-    assert not tapped(viewer, {"t": True}, now=300.0)
+    assert tapped(viewer, Tap(3), now=100.0, at=NOON)
+    assert not tapped(viewer, Tap(3), now=159.0, at=NOON)  # within the minute
+    assert tapped(viewer, Tap(1), now=159.0, at=NOON)  # another game
+    assert tapped(other, Tap(3), now=159.0, at=NOON)  # another socket
+    assert tapped(viewer, Tap(3), now=160.0, at=NOON + 60)  # a minute later
+    assert not tapped(viewer, Tap(5), now=200.0)  # a game type this widget does not show
+    for bad in ('{"type": "tap", "t": "3"}', '{"type": "tap", "t": true}'):  # never reach the counter
+        with pytest.raises(ProtocolError):
+            decode(bad)
     viewer.config_group = None  # closed
-    assert not tapped(viewer, {"t": 1}, now=999.0)
+    assert not tapped(viewer, Tap(1), now=999.0)
     preview = FakeConsumer(widget)
     preview.widget = type(widget)(name="Preview", public_id="preview", game_types="3")
-    assert not tapped(preview, {"t": 3}, now=1.0)
+    assert not tapped(preview, Tap(3), now=1.0)
     assert counted.pending.taps == {(widget.public_id, 3, NOON): 3, (widget.public_id, 1, NOON): 1}
 
 
@@ -254,9 +257,22 @@ async def test_taps_over_the_socket_reach_the_database_and_the_charts(widget, mo
 def test_the_widget_page_links_each_game_in_the_viewers_language_with_the_round(client, widget):
     from asgiref.sync import async_to_sync
 
+    from feed.protocol.keys import game_key
+    from feed.protocol.views import GameView
     from feed.store import get_store
 
-    async_to_sync(get_store().set_many)({"game:3": {"t": 3, "round": 77, "state": "active"}})
+    game = GameView(
+        3,
+        id=1,
+        round=77,
+        state="active",
+        phase=None,
+        maintenance=False,
+        deadline=None,
+        last_round_id=0,
+        started_at=None,
+    )
+    async_to_sync(get_store().set_many)({game_key(3): game.to_wire()})
     PlaySettings.objects.create(
         widget=widget,
         url_template="https://partner.example/live/{gameType}?lang={lang}&round={roundId}",
@@ -310,15 +326,6 @@ def test_a_link_whose_origin_was_removed_from_the_widget_later_is_not_shown(widg
     Widget.objects.filter(pk=widget.pk).update(allowed_origins="https://other.example")
     config = play_config(Widget.objects.select_related("play").get(pk=widget.pk))
     assert config["url"] == "" and config["responsible"]["url"] == ""
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    from tests.processes import OwnRedis
-
-    redis = OwnRedis(tmp_path)
-    yield redis
-    redis.stop()
 
 
 @pytest.mark.services

@@ -17,11 +17,12 @@ import requests
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from feed.protocol.close_codes import CloseCode
 from feedsite.client_address import forwarded_client
 from feedsite.env import Env
 from tests.live import StalledViewer, scrape, wait_live
 from tests.processes import Cluster
-from widget.consumers import CLOSE_TOO_CHATTY, CLOSE_TOO_MANY, MAX_BACKLOG_BYTES
+from widget.socket_limits import MAX_BACKLOG_BYTES
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
 
@@ -67,7 +68,7 @@ async def test_a_widget_route_behind_a_pass_through_middleware_keeps_every_limit
         for _ in range(50):
             await socket.ping()
         await asyncio.wait_for(socket.wait_closed(), 10)
-        assert socket.close_code == CLOSE_TOO_CHATTY
+        assert socket.close_code == CloseCode.TOO_CHATTY
     # Viewers that stop reading are held to the backlog cap while asking for snapshots.
     viewers = [StalledViewer(port, cluster.widget_id) for _ in range(3)]
     peak = 0.0
@@ -144,7 +145,7 @@ async def test_forwarded_addresses_open_nothing_unless_a_trusted_proxy_sends_the
     ) as refused:
         with pytest.raises(ConnectionClosed):
             await asyncio.wait_for(refused.recv(), 10)
-        assert refused.close_code == CLOSE_TOO_MANY
+        assert refused.close_code == CloseCode.TOO_MANY
     for socket in held:
         await socket.close()
 

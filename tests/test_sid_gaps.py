@@ -16,8 +16,8 @@ from feed.worker import FeedWorker, WorkerConfig
 from sandbox import Sandbox
 from sandbox.replay import load_recording
 from sandbox.variants import Variants
+from tests.recorded_rest import RecordedRest
 from tests.running_worker import RunningWorker
-from tests.test_handle_push import RecordedRest
 
 FIXTURE = Path(__file__).parent / "fixtures" / "probe-sandbox.jsonl"
 A, B, C = (1,), (3,), (5,)

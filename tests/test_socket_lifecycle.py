@@ -10,9 +10,15 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth import authenticate
 from django.test import RequestFactory, override_settings
 
-from widget import consumers, widget_cache
-from widget.consumers import SOCKETS_PER_ADDRESS, WidgetConsumer
+from feed.protocol.browser import ConfigMessage
+from feed.protocol.close_codes import CloseCode
+from feed.protocol.events import FeedEvent
+from feed.protocol.keys import config_group
+from feed.protocol.views import WidgetSettings
+from widget import widget_cache
+from widget.consumers import WidgetConsumer
 from widget.fanout import local_fanout
+from widget.socket_limits import SOCKETS_PER_ADDRESS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -54,7 +60,7 @@ class FailingLookup(WidgetConsumer):
 async def test_a_lookup_that_fails_closes_with_4503_and_keeps_nothing(widget):
     communicator = communicator_for(FailingLookup, widget.public_id)
     await communicator.connect()
-    assert (await communicator.receive_output())["code"] == consumers.CLOSE_UNAVAILABLE
+    assert (await communicator.receive_output())["code"] == CloseCode.UNAVAILABLE
     await communicator.disconnect()
     assert "198.51.100.7" not in SOCKETS_PER_ADDRESS
 
@@ -67,8 +73,9 @@ async def test_a_socket_closed_while_the_fanout_reconfigures_it_does_not_rejoin(
     consumer = next(member for members in fanout.members.values() for member in members)
     await communicator.disconnect()
     assert all(consumer not in members for members in fanout.members.values())
-    config = {"partnerOrigins": ["http://127.0.0.1"], "showJackpots": True, "currency": "EUR", "gameTypes": [3]}
-    await consumer.reconfigure({"message": {"enabled": True, "config": config}, "text": "{}"})
+    settings = WidgetSettings((3,), True, True, True, "EUR", ("http://127.0.0.1",), {})
+    message = ConfigMessage(enabled=True, settings=settings, theme="/theme.css", theme_scheme="auto")
+    await consumer.reconfigure(FeedEvent.of(message, config_group(widget.public_id), 0.0))
     assert all(consumer not in members for members in fanout.members.values()), "a closed socket stays out"
 
 

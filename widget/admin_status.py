@@ -7,6 +7,7 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 
+from feed.protocol.keys import HEALTH_KEY
 from feed.status import worker_silence
 from feed.store import get_store
 from widget import viewer_count
@@ -24,7 +25,7 @@ STATE_WORDS = {
 
 async def _read_health() -> dict[str, Any]:
     store = get_store()
-    return (await store.get_many(["health"])).get("health") or {}
+    return (await store.get_many([HEALTH_KEY])).get(HEALTH_KEY) or {}
 
 
 def feed_overview(now: float | None = None) -> dict[str, Any]:

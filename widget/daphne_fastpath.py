@@ -16,7 +16,7 @@ bytes must go through the TLS layer. So ``WidgetSocket.attach`` decides once per
 connection, from public facts where there are any (the transport's exact class, its
 TLS flag, the negotiated compression), and every private attribute it will read is
 checked once per process, on its first socket, against the installed versions (``self_test``). Anything else
-takes the **fallback** path: daphne's public ASGI send. Which path each socket takes
+takes the **fallback** path: the consumer's documented ``send(text_data=...)``. Which path each socket takes
 is counted (``feed_widget_fastpath{mode}``) and logged once per reason; a socket whose
 connection the server did not hand over is counted as ``unprotected`` and logged at ERROR once.
 
@@ -39,6 +39,7 @@ from autobahn.exception import Disconnected
 
 from feed import metrics
 from feedsite.webserver import connection_protocol
+from widget.frames import Frame
 
 log = logging.getLogger("widget.fastpath")
 
@@ -49,7 +50,7 @@ PROTOCOL_ATTRIBUTES = ("sendPreparedMessage", "STATE_OPEN", "state", "send_queue
 # Versions the direct path was written and tested against (major.minor); others fall back.
 KNOWN_VERSIONS = {"daphne": ("4.2",), "twisted": ("26.10",), "autobahn": ("26.10",)}
 
-Send = Callable[[dict[str, Any]], Awaitable[None]]
+SendText = Callable[[str], Awaitable[None]]  # the consumer's own send of one text frame
 
 
 @dataclass(frozen=True)
@@ -119,8 +120,8 @@ def _tcp_transport(transport: Any) -> Any:
 class WidgetSocket:
     """One widget connection's way of sending: ``mode`` is "direct" or "fallback"."""
 
-    def __init__(self, send: Send, protocol: Any, mode: str, reason: str) -> None:
-        self._send = send
+    def __init__(self, send_text: SendText | None, protocol: Any, mode: str, reason: str) -> None:
+        self._send_text = send_text
         self.protocol = protocol
         self.mode, self.reason = mode, reason
         self._tcp = _tcp_transport(protocol.transport) if protocol is not None else None
@@ -128,11 +129,11 @@ class WidgetSocket:
         self._metric_mode = mode
 
     @classmethod
-    def attach(cls, scope: dict[str, Any], send: Send) -> WidgetSocket:
-        """Decide, once, how this accepted connection is written to (``send`` may be wrapped)."""
+    def attach(cls, scope: dict[str, Any], send_text: SendText) -> WidgetSocket:
+        """Decide, once, how this accepted connection is written to; ``send_text`` is the fallback."""
         protocol = connection_protocol(scope)
         mode, reason = cls._decide(protocol)
-        socket_ = cls(send, protocol, mode, reason)
+        socket_ = cls(send_text, protocol, mode, reason)
         if protocol is None:
             mode = "unprotected"  # counted apart: an operator alert, not a slower path
             _announce_unprotected()
@@ -199,6 +200,7 @@ class WidgetSocket:
         if protocol is not None and "onPing" in vars(protocol):
             del protocol.onPing  # back to the class's own handler
         self.protocol = self._tcp = None
+        self._send_text = None  # the consumer's bound method: it refers back to the consumer
 
     def limit_kernel_buffer(self, size: int) -> None:
         """Cap the kernel's send buffer (Linux autotunes it up to 4 MB for a peer that stops reading)."""
@@ -221,26 +223,27 @@ class WidgetSocket:
             return True
         return bool(self.protocol.state == self.protocol.STATE_OPEN)
 
-    def write_now(self, event: dict[str, Any]) -> bool:
-        """Direct path only: write the event's frame (built once per process) now; False if closed."""
+    def write_now(self, frame: Frame) -> bool:
+        """Direct path only: write the frame (prepared once per process, kept on it) now; False if closed."""
         if not self.is_open():
             return False
-        prepared = event.get("prepared")
+        prepared = frame.prepared
         if prepared is None:
-            prepared = event["prepared"] = self.protocol.factory.prepareMessage(event["text"].encode())
+            prepared = frame.prepared = self.protocol.factory.prepareMessage(frame.text.encode())
         if not self._send_now(prepared.payloadHybi):
             self.protocol.sendPreparedMessage(prepared)
         return True
 
-    async def send_event(self, event: dict[str, Any]) -> None:
-        """Send a fan-out event's text: the frame built once per process on the direct path."""
+    async def send_frame(self, frame: Frame) -> None:
+        """Send a frame's text: on the direct path as the WebSocket frame built once per process."""
         if self.mode == "direct":
-            self.write_now(event)
+            self.write_now(frame)
             return
-        if not self.is_open():
+        send_text = self._send_text
+        if send_text is None or not self.is_open():
             return  # closing or closed: the viewer is gone, nothing to send
         try:
-            await self._send({"type": "websocket.send", "text": event["text"]})
+            await send_text(frame.text)
         except Disconnected:
             pass  # closed between the check and the send (a viewer leaving mid-batch)
 

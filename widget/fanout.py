@@ -8,8 +8,9 @@ carries messages between processes, one copy per process instead of one per view
 
 Redis pub/sub drops whatever is published while a subscriber is reconnecting, and
 channels-redis hides the reconnect. The worker numbers its events per group
-(``epoch``, ``seq``); a gap or a new epoch means this process missed something, and
-the viewers of that group get a fresh snapshot.
+(``Position``: epoch, seq); a gap or a new epoch means this process missed something,
+and the viewers of that group get a fresh snapshot (at most one per viewer per
+``RESYNC_DEBOUNCE`` seconds of ``clock``, which tests replace).
 
 The hub sends every game in the same 500 ms tick, so several messages reach a process
 together. Reading and sending are separate tasks: whatever arrived while the sender was
@@ -24,11 +25,15 @@ import logging
 import time
 import weakref
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from channels.layers import get_channel_layer
 
 from feed import metrics
+from feed.protocol.events import EventKind, FeedEvent, Position
+from feed.protocol.schema import ProtocolError
+from widget.frames import Frame
 
 log = logging.getLogger("widget.fanout")
 
@@ -36,27 +41,32 @@ RESYNC_DEBOUNCE = 2.0  # seconds
 
 
 class Member(Protocol):
-    def deliver_now(self, event: dict[str, Any]) -> bool | None: ...
+    def deliver_now(self, frame: Frame) -> bool | None: ...
 
-    async def deliver(self, event: dict[str, Any]) -> bool: ...
+    async def deliver(self, frame: Frame) -> bool: ...
 
     async def resync(self) -> None: ...
 
-    async def reconfigure(self, event: dict[str, Any]) -> None: ...
+    async def reconfigure(self, event: FeedEvent) -> None: ...
+
+
+Arrival = tuple[FeedEvent, float]  # an event and when this process read it (Unix seconds)
 
 
 class LocalFanout:
-    def __init__(self, layer: Any) -> None:
+    def __init__(self, layer: Any, clock: Callable[[], float] = time.monotonic) -> None:
         self.layer = layer
+        self.clock = clock  # monotonic seconds, for the resync debounce
         self.members: dict[str, set[Member]] = defaultdict(set)
         self.channel: str | None = None
         self.reader: asyncio.Task | None = None
         self.sender: asyncio.Task | None = None
-        self.pending: list[dict[str, Any]] = []
+        self.pending: list[Arrival] = []
         self.arrived = asyncio.Event()
         self.layer_failed = False
         self.lock = asyncio.Lock()
-        self.positions: dict[str, tuple[str, int]] = {}  # group -> (epoch, seq) of its last event
+        self.positions: dict[str, Position] = {}  # group -> position of its last event
+        self.refused: set[str] = set()  # reasons already logged for events that are not the protocol
         # Weakly: a member that closes mid-resync must not be kept alive by its entry.
         self.resynced_at: weakref.WeakKeyDictionary[Member, float] = weakref.WeakKeyDictionary()
 
@@ -115,7 +125,7 @@ class LocalFanout:
         failed = False
         while True:
             try:
-                event = await self.layer.receive(self.channel)
+                message = await self.layer.receive(self.channel)
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # the channel layer is unreachable: wait and retry
@@ -127,8 +137,14 @@ class LocalFanout:
             if failed:
                 failed = False
                 self.layer_failed = True  # messages may have been lost: every viewer resyncs
-            event["arrived"] = time.time()
-            self.pending.append(event)
+            arrived = time.time()
+            try:
+                self.pending.append((FeedEvent.decode(message), arrived))
+            except ProtocolError as error:
+                if str(error) not in self.refused and len(self.refused) < 50:
+                    self.refused.add(str(error))
+                    log.warning("ignored a channel-layer event that is not the protocol: %s", error)
+                continue
             self.arrived.set()
 
     async def _send(self) -> None:
@@ -142,16 +158,17 @@ class LocalFanout:
             except Exception:
                 log.exception("widget fan-out failed for a batch of %d messages", len(batch))
 
-    async def _dispatch(self, batch: list[dict[str, Any]]) -> None:
-        changes = [event for event in batch if event.get("kind") == "config"]
+    async def _dispatch(self, arrivals: list[Arrival]) -> None:
+        changes = [event for event, _ in arrivals if event.kind is EventKind.CONFIG]
         if changes:  # admin changes: each socket of that widget handles it itself (rare)
-            batch = [event for event in batch if event.get("kind") != "config"]
+            arrivals = [arrival for arrival in arrivals if arrival[0].kind is not EventKind.CONFIG]
             await self._reconfigure(changes)
         if self.layer_failed:
             self.layer_failed = False
             await self._resync(list({member for group in self.members.values() for member in group}))
+        batch = [event for event, _ in arrivals]
         for event in batch:
-            group = event.get("group", "")
+            group = event.group
             if self._missed_some(group, event):
                 members = list(self.members.get(group, ()))
                 log.info("missed feed messages on %s; resyncing %d viewers", group, len(members))
@@ -171,52 +188,51 @@ class LocalFanout:
         # Counted once per batch, not per viewer: the loop above is the hot path.
         metrics.MESSAGES_SENT.inc(sent)
         now = time.time()
-        for event in batch:
-            if "sent" in event:
-                metrics.SEND_LAG.observe(max(0.0, now - event["sent"]))
-            observe_hops(event, started, first_write or now, now)
+        for event, arrived in arrivals:
+            metrics.SEND_LAG.observe(max(0.0, now - event.sent))
+            observe_hops(event, arrived, started, first_write or now, now)
 
-    async def _reconfigure(self, changes: list[dict[str, Any]]) -> None:
+    async def _reconfigure(self, changes: list[FeedEvent]) -> None:
         for event in changes:
-            for member in list(self.members.get(event.get("group", ""), ())):
+            for member in list(self.members.get(event.group, ())):
                 try:
                     await member.reconfigure(event)
                 except Exception:
                     log.exception("reconfiguring a widget socket failed")
 
-    def _frames(self, batch: list[dict[str, Any]]) -> list[tuple[Member, dict[str, Any]]]:
-        """Each viewer's frame for this batch; viewers that watch the same subset share one."""
+    def _frames(self, batch: list[FeedEvent]) -> list[tuple[Member, Frame]]:
+        """Each viewer's frame for this batch, built once: viewers that watch the same subset share one."""
+        singles = [Frame.of(event) for event in batch]
         if len(batch) == 1:
-            event = batch[0]
-            return [(member, event) for member in self.members.get(event.get("group", ""), ())]
+            return [(member, singles[0]) for member in self.members.get(batch[0].group, ())]
         picked: dict[Member, list[int]] = {}
         for index, event in enumerate(batch):
-            for member in self.members.get(event.get("group", ""), ()):
+            for member in self.members.get(event.group, ()):
                 picked.setdefault(member, []).append(index)
-        shared: dict[tuple[int, ...], dict[str, Any]] = {}
+        shared: dict[tuple[int, ...], Frame] = {}
         frames = []
         for member, indexes in picked.items():
             key = tuple(indexes)
             frame = shared.get(key)
             if frame is None:
-                frame = shared[key] = combine([batch[index] for index in indexes])
+                frame = shared[key] = Frame.combine([singles[index] for index in indexes])
             frames.append((member, frame))
         return frames
 
-    def _missed_some(self, group: str | None, event: dict[str, Any]) -> bool:
+    def _missed_some(self, group: str, event: FeedEvent) -> bool:
         """Record the event's position; True if events of this group were lost before it."""
-        epoch, seq = event.get("epoch"), event.get("seq")
-        if group is None or epoch is None or seq is None:
+        position = event.position
+        if position is None:
             return False
         previous = self.positions.get(group)
-        self.positions[group] = (epoch, seq)
+        self.positions[group] = position
         if previous is None:
             return False  # first event since this process joined the group
-        return previous[0] != epoch or seq != previous[1] + 1
+        return not position.follows(previous)
 
     async def _resync(self, members: list[Member]) -> None:
         # A Redis restart opens a gap in every group at once: one snapshot per viewer is enough.
-        now = time.monotonic()
+        now = self.clock()
         for member in members:
             if now - self.resynced_at.get(member, -RESYNC_DEBOUNCE) < RESYNC_DEBOUNCE:
                 continue
@@ -227,29 +243,20 @@ class LocalFanout:
                 log.exception("widget socket resync failed")
 
 
-def observe_hops(event: dict[str, Any], started: float, first_write: float, last_write: float) -> None:
+def observe_hops(event: FeedEvent, arrived: float, started: float, first_write: float, last_write: float) -> None:
     """Each hop of a game message, from the times it carries and the ones this batch took."""
-    if "received" not in event or "arrived" not in event:
+    if event.hops is None:
         return
-    arrived = event["arrived"]
     hops = {
-        "betcore": event["received"] - event.get("tst", event["received"]),
-        "worker": event["sent"] - event["received"],
-        "layer": arrived - event["sent"],
+        "betcore": event.hops.received - event.hops.betcore_sent,
+        "worker": event.sent - event.hops.received,
+        "layer": arrived - event.sent,
         "queued": started - arrived,
         "first_write": first_write - arrived,
         "last_write": last_write - arrived,
     }
     for hop, seconds in hops.items():
         metrics.HOP_SECONDS.labels(hop).observe(max(0.0, seconds))
-
-
-def combine(events: list[dict[str, Any]]) -> dict[str, Any]:
-    """One event as it is; several as one frame holding a JSON array of their messages."""
-    if len(events) == 1:
-        return events[0]
-    text = "[" + ",".join(event["text"] for event in events) + "]"
-    return {"type": "feed.message", "text": text, "parts": events}
 
 
 # Keyed by the loop object (a new loop that reuses a dead one's address never gets the dead

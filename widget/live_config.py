@@ -5,7 +5,7 @@ through the channel layer, so every web process hears it. Each process hands it 
 sockets of that widget (``WidgetConsumer.reconfigure``): they follow the new game types
 and jackpot currency, pass the message on to the browser (which re-reads the theme
 stylesheet and rebuilds its lists) and send a fresh snapshot. A widget switched off or
-deleted closes its sockets with ``CLOSE_OFFLINE``.
+deleted closes its sockets with ``CloseCode.OFFLINE``.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,6 +22,10 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from django.urls import reverse
 
+from feed.protocol.browser import ConfigMessage
+from feed.protocol.events import FeedEvent
+from feed.protocol.keys import config_group
+from feed.protocol.views import WidgetSettings
 from play.config import play_config
 from widget import widget_cache
 from widget.models import Theme, Widget
@@ -28,21 +33,22 @@ from widget.models import Theme, Widget
 log = logging.getLogger("widget.live_config")
 
 
-def config_group(public_id: str) -> str:
-    return f"widget-config.{public_id}"
+def widget_settings(widget: Widget) -> WidgetSettings:
+    """What widget.js needs to know about its widget."""
+    return WidgetSettings(
+        game_types=tuple(widget.game_type_list()),
+        show_games=widget.show_games,
+        show_results=widget.show_results,
+        show_jackpots=widget.show_jackpots,
+        currency=widget.currency,
+        partner_origins=tuple(widget.origin_list()),
+        play=play_config(widget),
+    )
 
 
 def client_config(widget: Widget) -> dict[str, Any]:
-    """What widget.js needs to know about its widget (the page's ``bw-config``)."""
-    return {
-        "gameTypes": widget.game_type_list(),
-        "showGames": widget.show_games,
-        "showResults": widget.show_results,
-        "showJackpots": widget.show_jackpots,
-        "currency": widget.currency,
-        "partnerOrigins": widget.origin_list(),
-        "play": play_config(widget),
-    }
+    """The page's ``bw-config``: the widget's settings in their wire form."""
+    return widget_settings(widget).to_wire()
 
 
 def theme_url(widget: Widget) -> str:
@@ -52,26 +58,19 @@ def theme_url(widget: Widget) -> str:
     return reverse("widget-theme", args=[widget.public_id]) + f"?v={version}"
 
 
-def config_event(widget: Widget, enabled: bool | None = None) -> dict[str, Any]:
-    """The channel-layer message for one widget: the browser's text, and the same message as
-    data for the sockets (their new game types, currency and partner origins are in it)."""
-    message = {
-        "type": "config",
-        "enabled": widget.enabled if enabled is None else enabled,
-        "config": client_config(widget),
-        "theme": theme_url(widget),
-        "themeScheme": widget.theme.scheme,
-    }
-    return {
-        "type": "feed.message",
-        "group": config_group(widget.public_id),
-        "kind": "config",
-        "text": json.dumps(message, separators=(",", ":")),
-        "message": message,
-    }
+def config_event(widget: Widget, enabled: bool | None = None) -> FeedEvent:
+    """The channel-layer event for one widget's sockets (their new game types, currency and
+    partner origins are in it, decoded once per web process) and the browser's text."""
+    message = ConfigMessage(
+        enabled=widget.enabled if enabled is None else enabled,
+        settings=widget_settings(widget),
+        theme=theme_url(widget),
+        theme_scheme=widget.theme.scheme,
+    )
+    return FeedEvent.of(message, config_group(widget.public_id), time.time())
 
 
-def announce(events: Iterable[dict[str, Any]]) -> None:
+def announce(events: Iterable[FeedEvent]) -> None:
     """Send config messages to every web process; a channel layer that is down only costs a log line.
 
     A viewer who misses one still gets the new settings on the next page load.
@@ -81,12 +80,12 @@ def announce(events: Iterable[dict[str, Any]]) -> None:
         return
     for event in events:
         try:
-            async_to_sync(layer.group_send)(event["group"], event)
+            async_to_sync(layer.group_send)(event.group, event.encode())
         except Exception as error:
             log.warning("could not tell open widgets about a change (%s)", type(error).__name__)
 
 
-def announce_after_commit(events: list[dict[str, Any]]) -> None:
+def announce_after_commit(events: list[FeedEvent]) -> None:
     # After the commit: a viewer that reloads on the message must read the new row.
     transaction.on_commit(lambda: announce(events))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from feed.protocol.keys import names_key
 from feed.store import get_store
 
 
@@ -10,7 +11,7 @@ async def offered_game_types(language: str = "en") -> list[tuple[int, str]]:
 
     Empty until the feed worker has fetched BETCORE's translations once.
     """
-    data = await get_store().get_many(["names:en", f"names:{language}"])
-    english = data.get("names:en") or {}
-    local = data.get(f"names:{language}") or {}
+    data = await get_store().get_many([names_key("en"), names_key(language)])
+    english = data.get(names_key("en")) or {}
+    local = data.get(names_key(language)) or {}
     return [(int(key), str(local.get(key) or name)) for key, name in english.items() if str(key).isdigit()]

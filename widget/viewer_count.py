@@ -19,6 +19,7 @@ from collections import Counter
 
 from django.conf import settings
 
+from feed.protocol.keys import VIEWERS_KEY_PREFIX
 from feed.store import PREFIX
 
 log = logging.getLogger("widget.viewers")
@@ -26,7 +27,7 @@ log = logging.getLogger("widget.viewers")
 FLUSH_EVERY = 0.5
 REFRESH_EVERY = 10.0
 EXPIRES_AFTER = 30
-KEY_PREFIX = PREFIX + "viewers:"
+KEY_PREFIX = PREFIX + VIEWERS_KEY_PREFIX
 
 _local: Counter[str] = Counter()
 _changed = asyncio.Event()

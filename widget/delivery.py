@@ -1,0 +1,112 @@
+"""How feed frames and snapshots reach one widget socket (the consumer's side of the fan-out).
+
+``deliver_now`` is the fan-out's synchronous hot path (a direct write, no coroutine per
+viewer); ``deliver`` handles the rest: Save-Data (jackpots at most every
+``LITE_JACKPOT_INTERVAL`` seconds, filtered message by message in a combined frame), a
+viewer that stopped reading (updates dropped past ``MAX_BACKLOG_BYTES``, then one
+snapshot when it drains) and sockets on daphne's fallback path.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from feed import metrics
+from feed.protocol.browser import encode
+from feed.protocol.events import EventKind
+from feed.snapshot import read_snapshot_message
+from feed.store import get_store
+from widget.daphne_fastpath import WidgetSocket
+from widget.frames import Frame
+from widget.models import Widget
+from widget.socket_limits import MAX_BACKLOG_BYTES
+
+log = logging.getLogger("widget.socket")
+
+LITE_JACKPOT_INTERVAL = 30.0
+
+
+class FeedDelivery:
+    clock: Callable[[], float] = staticmethod(time.monotonic)  # monotonic seconds (Save-Data spacing)
+    widget: Widget | None = None
+    socket: WidgetSocket | None = None
+    game_types: list[int]
+    language: str
+    paused: bool
+    lite: bool
+    behind: bool
+    closed: bool
+    last_jackpots: float
+
+    async def send_snapshot(self) -> bool:
+        """Send the widget's current state; False when the state store could not be read."""
+        if self._stalled():
+            return True  # a client asking for snapshots it does not read must not grow our buffers
+        try:
+            assert self.widget is not None
+            snapshot = await read_snapshot_message(
+                get_store(), self.game_types, self.language, self.widget.currency, self.widget.language
+            )
+        except Exception as error:  # Redis away: keep the socket; the feed's next "live" resyncs
+            log.warning("snapshot unavailable: %s", type(error).__name__)
+            return False
+        if self.socket is None:
+            return True  # the viewer left while the snapshot was read
+        # Through the adapter: a viewer that gave up while the snapshot was read is skipped quietly.
+        await self.socket.send_frame(Frame(encode(snapshot)))
+        metrics.MESSAGES_SENT.inc()
+        return True
+
+    def deliver_now(self, frame: Frame) -> bool | None:
+        """The fan-out's hot path, without a coroutine per viewer: True if written, False if
+        not for this viewer now, None when ``deliver`` must decide (Save-Data, a resync due,
+        or a socket that does not take direct writes)."""
+        if self.paused:
+            return False
+        socket = self.socket
+        if self.lite or self.behind or socket is None or socket.mode != "direct":
+            return None
+        if self._stalled():
+            return False
+        return socket.write_now(frame)
+
+    async def deliver(self, frame: Frame) -> bool:
+        """A feed frame from the local fan-out, already serialized; True if it was sent."""
+        if self.paused:
+            return False
+        if self.lite and frame.parts:  # Save-Data filters jackpots message by message
+            sent = [await self.deliver(part) for part in frame.parts]
+            return any(sent)
+        if self.lite and frame.is_kind(EventKind.JACKPOTS):
+            now = self.clock()
+            if now - self.last_jackpots < LITE_JACKPOT_INTERVAL:
+                return False
+            self.last_jackpots = now
+        if self._stalled():
+            return False
+        if self.behind:
+            self.behind = False
+            await self.send_snapshot()  # the latest state replaces every dropped update
+            return True
+        if self.socket is None:
+            return False  # closed while this batch was being written
+        await self.socket.send_frame(frame)
+        return True
+
+    def _backlog(self) -> int | None:
+        return self.socket.backlog() if self.socket is not None else None
+
+    def _stalled(self) -> bool:
+        """True (and the message counted as dropped) while too much is queued for this viewer."""
+        backlog = self._backlog()
+        if backlog is None or backlog <= MAX_BACKLOG_BYTES:
+            return False
+        self.behind = True
+        metrics.MESSAGES_DROPPED.inc()
+        return True
+
+    async def resync(self) -> None:
+        if not self.paused and not self.closed:
+            await self.send_snapshot()
