@@ -75,6 +75,44 @@ def offered_names():
     async_to_sync(store.set_many)({"names:en": {}})
 
 
+@pytest.fixture
+def own_redis(tmp_path):
+    """A Redis server of the test's own on a free port: one the test may stop (never the shared 6379)."""
+    from tests.processes import OwnRedis
+
+    server = OwnRedis(tmp_path)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def cluster(request, tmp_path):
+    """Sandbox, a fresh database and Redis for the test's own workers and web processes.
+
+    ``@pytest.mark.cluster(...)`` passes Cluster's options (``database="sqlite"``, ``env={...}``);
+    ``own_redis=True`` puts it on the test's own Redis (``own_redis`` fixture), for tests that stop it
+    or read its keys.
+    """
+    from tests.processes import Cluster
+
+    marker = request.node.get_closest_marker("cluster")
+    options = dict(marker.kwargs) if marker else {}
+    if options.pop("own_redis", False):
+        options["redis_url"] = request.getfixturevalue("own_redis").url
+    running = Cluster(tmp_path, **options)
+    yield running
+    running.close()
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """`manage.py serve` as a user runs it: sandbox, worker and daphne in one process, one per test module."""
+    from tests.served_app import served_app
+
+    with served_app(tmp_path_factory.mktemp("serve")) as running:
+        yield running
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Debian's Chromium through Playwright, one per test module."""

@@ -15,6 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.frames import messages_in
 from tests.processes import Cluster
+from tests.waiting import until
 
 
 async def read_until(socket, predicate, timeout: float) -> dict:
@@ -26,12 +27,8 @@ async def read_until(socket, predicate, timeout: float) -> dict:
                 return message
 
 
-async def wait_live(cluster: Cluster) -> None:
-    for _ in range(100):
-        if b"live" in (cluster.redis.get("betcore-feed:status") or b""):
-            return
-        await asyncio.sleep(0.2)
-    raise TimeoutError("feed never went live")
+async def wait_live(cluster: Cluster, timeout: float = 20) -> None:
+    await until(lambda: b"live" in (cluster.redis.get("betcore-feed:status") or b""), timeout, "the feed live")
 
 
 class StalledViewer:

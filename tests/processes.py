@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +15,8 @@ from pathlib import Path
 import psycopg
 import redis
 import requests
+
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = "redis://127.0.0.1:6379/5"
@@ -56,16 +57,18 @@ def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
 
 def wait_until_answers(url: str, timeout: float = 30, ready: Callable[[requests.Response], bool] | None = None) -> bool:
     """Poll ``url`` until the server answers (and ``ready`` accepts the answer); False if it never did."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def answered() -> bool:
         try:
             response = requests.get(url, timeout=1, verify=False)
-            if ready is None or ready(response):
-                return True
         except (requests.ConnectionError, requests.Timeout):  # not listening yet, or too busy to answer
-            pass
-        time.sleep(0.2)
-    return False
+            return False
+        return ready is None or ready(response)
+
+    try:
+        return wait_until(answered, timeout, f"an answer from {url}")
+    except TimeoutError:
+        return False
 
 
 def free_port() -> int:
@@ -85,15 +88,16 @@ class Proc:
         return self.log_path.read_text()
 
     def wait_for_output(self, pattern: str, timeout: float = 30) -> re.Match:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def found() -> re.Match | None:
             match = re.search(pattern, self.output())
-            if match:
-                return match
-            if self.process.poll() is not None:
+            if match is None and self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited: {self.output()[-2000:]}")
-            time.sleep(0.1)
-        raise TimeoutError(f"{self.name}: no {pattern!r} in {self.output()[-2000:]}")
+            return match
+
+        try:
+            return wait_until(found, timeout, f"{pattern!r} in {self.name}'s output")
+        except TimeoutError:
+            raise TimeoutError(f"{self.name}: no {pattern!r} in {self.output()[-2000:]}") from None
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
         if self.process.poll() is None:

@@ -20,6 +20,8 @@ import pytest
 from django.conf import settings
 from django.utils.translation.template import templatize
 
+from tests.languages import LEGITIMATELY_IDENTICAL
+
 ROOT = Path(settings.BASE_DIR)
 LOCALE = ROOT / "locale"
 # The msgids are the source language's words, so it has no catalogue of its own.
@@ -70,10 +72,6 @@ FOREIGN_LETTERS = {"fa": "\u064a\u0643", "ar": "\u06cc\u06a9"}
 
 # Translations that may equal the English word, with the reason. Anything else equal to
 # its msgid is English left in a translated page.
-LEGITIMATELY_IDENTICAL = {
-    ("pt", "Jackpot"): "the word Brazilian Portuguese uses",
-    ("pt", "Jackpots"): "the word Brazilian Portuguese uses",
-}
 # Even legitimate loanwords stay a small share of a catalogue: one copied from English fails.
 MAX_IDENTICAL_SHARE = 0.1
 

@@ -1,13 +1,11 @@
 """The demo widget shows the game types the feed offers, until an admin picks them by hand."""
 
-import asyncio
-import time
-
 import pytest
 from asgiref.sync import sync_to_async
 
 from sandbox import Sandbox
 from tests.running_worker import RunningWorker
+from tests.waiting import until
 from widget.demo import ensure_demo_widget
 from widget.feed_interest import follow_offered_game_types, wanted_from_widgets
 from widget.models import Widget
@@ -23,16 +21,18 @@ async def test_the_demo_widget_follows_the_feeds_game_types_and_the_worker_subsc
         async with RunningWorker(
             sandbox, offered=follow_offered_game_types, wanted=wanted_from_widgets, wanted_refresh=0.5
         ) as running:
-            deadline = time.monotonic() + 5
-            while time.monotonic() < deadline:
-                widget = await Widget.objects.aget(pk=widget.pk)
-                if widget.game_type_list() == offered:
-                    break
-                await asyncio.sleep(0.1)
-            assert widget.game_type_list() == offered == [1, 2, 3, 5, 6]
-            while set(running.worker.hub._subscribed) != set(offered) and time.monotonic() < deadline + 5:
-                await asyncio.sleep(0.1)
-            assert set(running.worker.hub._subscribed) == set(offered)
+
+            async def follows() -> bool:
+                return (await Widget.objects.aget(pk=widget.pk)).game_type_list() == offered
+
+            await until(follows, 5, "the widget following the feed's game types")
+            assert offered == [1, 2, 3, 5, 6]
+            worker = running.worker  # its hub exists once the worker has started
+            await until(
+                lambda: worker.hub is not None and set(worker.hub._subscribed) == set(offered),
+                10,
+                "subscriptions to every offered type",
+            )
 
 
 def test_choosing_game_types_in_the_admin_stops_following_the_feed(admin_client, offered_names):

@@ -1,6 +1,5 @@
 """The first-contact probe against the sandbox in each mode, and the worker against a replayed recording."""
 
-import asyncio
 import io
 import json
 import subprocess
@@ -214,4 +213,3 @@ async def test_worker_streams_from_a_replayed_recording_across_loops():
             )
             assert later["t"] in (1, 3)
             assert running.worker.health.parse_errors == 0
-            await asyncio.sleep(0)

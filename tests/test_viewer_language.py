@@ -1,9 +1,7 @@
 """The viewer's language: the widget's own words from our catalogues, game names from BETCORE's."""
 
-import asyncio
 import json
 import re
-import time
 from html import escape
 
 import pytest
@@ -13,8 +11,9 @@ from django.utils import translation
 from feed.snapshot import read_snapshot
 from feed.store import MemoryStore, get_store
 from sandbox import Sandbox
+from tests.languages import LEGITIMATELY_IDENTICAL
 from tests.running_worker import RunningWorker
-from tests.test_catalogues import LEGITIMATELY_IDENTICAL
+from tests.waiting import until
 from widget.feed_interest import wanted_from_widgets
 from widget.labels import widget_labels
 
@@ -25,9 +24,11 @@ async def test_a_russian_viewer_gets_russian_names_with_no_widget_configured_in_
     assert widget.language == "en"
     with Sandbox(seed=2, ping_interval=1.0) as sandbox:
         async with RunningWorker(sandbox, store=get_store(), wanted=wanted_from_widgets):
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline and "names:tr" not in (await get_store().get_many(["names:tr"])):
-                await asyncio.sleep(0.1)
+
+            async def turkish_names_stored() -> bool:
+                return "names:tr" in await get_store().get_many(["names:tr"])
+
+            await until(turkish_names_stored, 10, "Turkish names stored")
             page = await async_client.get(f"/w/{widget.public_id}/?lang=ru")
             assert "Покер" in page.content.decode()
             for language, poker in (("es", "Póquer"), ("pt", "Pôquer"), ("tr", "Poker"), ("en", "Poker")):
