@@ -34,7 +34,7 @@ async def read_snapshot_message(
     """
     game_types = list(game_types)
     fallbacks = list(dict.fromkeys(["en", default_language, language]))  # weakest first
-    keys = [game_key(t) for t in game_types] + [results_key(t) for t in game_types]
+    keys = [game_key(game_type) for game_type in game_types] + [results_key(game_type) for game_type in game_types]
     keys += [JACKPOTS_KEY, *(names_key(code) for code in fallbacks), STATUS_KEY]
     data = await store.get_many(keys)
     shown = set(game_types)
@@ -49,11 +49,14 @@ async def read_snapshot_message(
         now=int(time.time() * 1000),
         games=tuple(
             game
-            for t in game_types
-            if game_key(t) in data
-            for game in _valid(GameView.from_wire, [data[game_key(t)]], "game")
+            for game_type in game_types
+            if game_key(game_type) in data
+            for game in _valid(GameView.from_wire, [data[game_key(game_type)]], "game")
         ),
-        results={t: tuple(_valid(ResultView.from_wire, data.get(results_key(t)) or [], "result")) for t in game_types},
+        results={
+            game_type: tuple(_valid(ResultView.from_wire, data.get(results_key(game_type)) or [], "result"))
+            for game_type in game_types
+        },
         jackpots=tuple(
             row
             for row in jackpots

@@ -48,8 +48,8 @@ async def test_plain_tcp_takes_the_direct_path(cluster):
     base = f"127.0.0.1:{port}"
     messages = await stream(f"ws://{base}/ws/w/{cluster.widget_id}/", f"http://{base}", 5)
     assert messages[0]["type"] == "snapshot" and any(m["type"] == "game" for m in messages[1:])
-    async with connect(f"ws://{base}/ws/w/{cluster.widget_id}/", origin=f"http://{base}"):
-        await asyncio.sleep(0.5)
+    async with connect(f"ws://{base}/ws/w/{cluster.widget_id}/", origin=f"http://{base}") as socket:
+        await socket.recv()  # the snapshot: the socket was accepted and its path counted before it
         figures = scrape(port)
     assert figures['feed_widget_fastpath{mode="direct"}'] == 1
     assert figures.get('feed_widget_fastpath{mode="fallback"}', 0) == 0

@@ -16,6 +16,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
+from feed.protocol.keys import POOLED_GAME_TYPE
 from feed.snapshot import read_snapshot
 from feed.store import MemoryStore, get_store
 from play.page import page_play
@@ -126,7 +127,7 @@ async def render_widget(
                 "games": _games_for_template(widget, snapshot, labels),
                 "jackpots": snapshot["jackpots"],
                 "banner": labels["banner"].get(snapshot["status"]["state"], ""),
-                "pooled_jackpot": next((row for row in snapshot["jackpots"] if row.get("t") == 0), None),
+                "pooled_jackpot": next((row for row in snapshot["jackpots"] if row.get("t") == POOLED_GAME_TYPE), None),
                 "widget_config": client_config(widget),
                 "play": page_play(widget, language),
                 "theme_url": theme_url,
@@ -140,7 +141,7 @@ async def render_widget(
 
 def _games_for_template(widget: Widget, snapshot: dict, labels: dict) -> list[dict]:
     games = {game["t"]: game for game in snapshot["games"]}
-    pooled = any(row.get("t") == 0 for row in snapshot["jackpots"])
+    pooled = any(row.get("t") == POOLED_GAME_TYPE for row in snapshot["jackpots"])
     rows = []
     for game_type in widget.game_type_list():
         game = games.get(game_type, {})
