@@ -94,3 +94,10 @@ def manage_shell(app: dict[str, Any], code: str) -> str:
 
 def launch_chromium(playwright: Any) -> Any:
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def axe_violations(page: Any) -> list[str]:
+    """axe-core's violations on a Playwright page, one line each (rule and the first three targets)."""
+    page.evaluate((ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text())
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}" for v in result["violations"]]

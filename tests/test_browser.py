@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -12,20 +13,15 @@ from pathlib import Path
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from tests.processes import free_port, wait_until_answers
-from tests.served_app import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, served_app  # noqa: F401 (CHROMIUM*: used by other tests)
+from tests.served_app import ARTIFACTS, axe_violations
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    """`manage.py serve` as a user runs it: sandbox, worker and daphne in one process."""
-    with served_app(tmp_path_factory.mktemp("serve")) as running:
-        yield running
 
 
 def widget_frame(page):
@@ -48,13 +44,19 @@ def test_embedded_widget_is_live_counts_down_and_sizes_its_iframe(app, browser, 
     countdown = frame.locator(".bw-countdown:not([hidden])").first
     countdown.wait_for(timeout=40000)
     first = countdown.text_content()
-    page.wait_for_timeout(1600)
-    assert countdown.text_content() != first, "the betting countdown should move"
-    # The iframe follows its content: no inner scrollbar, no empty space.
-    page.wait_for_timeout(500)
-    iframe_height = page.evaluate("document.querySelector('iframe').getBoundingClientRect().height")
-    content_height = frame.locator("html").evaluate("el => el.scrollHeight")
-    assert abs(iframe_height - content_height) <= 2
+    # It ticks once a second: a new text within 1.6 s, or the countdown is stuck.
+    expect(countdown).not_to_have_text(first, timeout=1600)
+
+    # The iframe follows its content (no inner scrollbar, no empty space) within a ResizeObserver round trip.
+    def heights() -> tuple[float, float]:
+        iframe = page.evaluate("document.querySelector('iframe').getBoundingClientRect().height")
+        return iframe, frame.locator("html").evaluate("el => el.scrollHeight")
+
+    seen = [heights()]
+    with contextlib.suppress(TimeoutError):
+        wait_until(lambda: abs(seen[-1][0] - seen[-1][1]) <= 2 or seen.append(heights()), 2)
+    iframe_height, content_height = seen[-1]
+    assert abs(iframe_height - content_height) <= 2, seen[-1]
     no_horizontal_scroll = frame.locator("html").evaluate("el => el.scrollWidth <= el.clientWidth")
     assert no_horizontal_scroll
     assert json.loads(page.evaluate("document.body.dataset.lastConnection")) == {"state": "live"}
@@ -80,17 +82,20 @@ def test_hostile_feed_strings_show_as_text_and_run_nothing(app, browser):
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     try:
         page.goto(app["base"] + app["widget"])
-        deadline = time.monotonic() + 15  # (wait_for_function would need 'unsafe-eval': the CSP refuses it)
-        names: list[str] = []
-        while time.monotonic() < deadline and not any("<" in name for name in names):
-            page.wait_for_timeout(250)
-            names = page.locator(".bw-game-name").all_text_contents()
+
+        # (wait_for_function would need 'unsafe-eval': the CSP refuses it; locators need nothing of the page)
+        def hostile_names() -> list[str]:
+            texts = page.locator(".bw-game-name").all_text_contents()
+            return texts if any("<" in text for text in texts) else []
+
+        names = wait_until(hostile_names, 15, "hostile names on the cards")
         assert any("<img src=x" in name or "<script>" in name or "<svg" in name for name in names)
         assert page.evaluate("window.__xss") is None
         assert page.locator(".bw-game-name img, .bw-game-name script, .bw-game-name svg").count() == 0
         page.reload()  # the server-rendered first paint escapes them too
         assert page.locator(".bw-game-name img, .bw-game-name script, .bw-game-name svg").count() == 0
-        page.wait_for_timeout(500)
+        # Live again after the reload: its scripts ran and the feed's strings were drawn once more.
+        page.locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
         assert page.evaluate("window.__xss") is None
         assert dialogs == []
         page.screenshot(path=str(ARTIFACTS / "hostile-strings.png"), full_page=True)
@@ -177,6 +182,11 @@ SET_VISIBILITY = """(state) => {
 }"""
 
 
+def pumped(page, check):
+    """``check`` after one Playwright call: the sync API hands over socket events only during its calls."""
+    return lambda: page.title() is not None and check()
+
+
 def test_a_hidden_page_gets_no_updates_and_a_fresh_snapshot_when_shown(app, browser):
     context = browser.new_context(viewport={"width": 360, "height": 740})
     page = context.new_page()
@@ -191,22 +201,21 @@ def test_a_hidden_page_gets_no_updates_and_a_fresh_snapshot_when_shown(app, brow
     page.goto(app["base"] + app["widget"])
     page.locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
     before = len(frames)
-    page.wait_for_timeout(3000)
-    assert len(frames) > before, "a visible widget receives updates (jackpots are polled every second)"
+    # A visible widget receives updates (jackpots are polled every second).
+    wait_until(pumped(page, lambda: len(frames) > before), 3, "an update on a visible page")
     page.evaluate(SET_VISIBILITY, "hidden")  # the tab went to the background
-    deadline = time.monotonic() + 3
-    while time.monotonic() < deadline and not any('"pause"' in frame for frame in sent):
-        page.wait_for_timeout(20)
-    assert any('"pause"' in frame for frame in sent), "a hidden page tells the server to pause"
+    # A hidden page tells the server to pause.
+    wait_until(pumped(page, lambda: any('"pause"' in frame for frame in sent)), 3, "a pause sent")
     page.wait_for_timeout(200)  # what the server had already sent before reading the pause
     hidden_from = len(frames)
     page.wait_for_timeout(3000)
     assert len(frames) == hidden_from, "no updates for a page nobody sees"
     page.evaluate(SET_VISIBILITY, "visible")
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and not any('"type":"snapshot"' in frame for frame in frames[hidden_from:]):
-        page.wait_for_timeout(100)
-    assert any('"type":"snapshot"' in frame for frame in frames[hidden_from:]), "shown again: one fresh snapshot"
+    wait_until(  # shown again: one fresh snapshot
+        pumped(page, lambda: any('"type":"snapshot"' in frame for frame in frames[hidden_from:])),
+        5,
+        "a fresh snapshot when shown again",
+    )
     page.locator('.bw-status[data-state="live"]').wait_for(timeout=3000)
     context.close()
 
@@ -549,12 +558,6 @@ def test_jackpots_count_up_between_polls_unless_motion_is_reduced(app, browser, 
         assert len(frames_seen) > polls, f"amounts count up between polls: {sorted(frames_seen)}"
     assert page.locator(".bw-arrived").count() == 0 or motion == "no-preference"
     context.close()
-
-
-def axe_violations(page) -> list[str]:
-    page.evaluate((ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text())
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}" for v in result["violations"]]
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
