@@ -7,6 +7,7 @@ processes and a feed worker on Redis and PostgreSQL.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
 import sys
@@ -16,7 +17,8 @@ import pytest
 from websockets.sync.client import connect
 
 from tests.processes import ROOT, Cluster
-from tests.test_browser import ARTIFACTS, app, axe_violations  # noqa: F401 (fixtures)
+from tests.served_app import ARTIFACTS, axe_violations
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -29,14 +31,15 @@ CREATE_ADMIN = (
 
 
 @pytest.fixture(scope="module")
-def single(app):  # noqa: F811
+def single(app):
     env = {"DEBUG": "1", "DATABASE_URL": app["database_url"], "PATH": "/usr/bin:/bin"}
     subprocess.run([sys.executable, "manage.py", "shell", "-c", CREATE_ADMIN], cwd=ROOT, env=env, check=True)
     return {"admin": app["base"], "viewer": app["base"], "widget": app["widget"].split("/")[2]}
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
+def two_processes(tmp_path_factory):
+    """Admin on one daphne process, viewers on another, on Redis: shared by the module's tests."""
     running = Cluster(tmp_path_factory.mktemp("admin-cluster"))
     running.manage("shell", "-c", CREATE_ADMIN)
     running.worker("worker")
@@ -51,7 +54,7 @@ def cluster(tmp_path_factory):
     running.close()
 
 
-@pytest.fixture(params=["single", "cluster"])
+@pytest.fixture(params=["single", "two_processes"])
 def site(request):
     """Admin and viewer on the same process (single) or on two daphne processes on Redis (cluster)."""
     return request.getfixturevalue(request.param)
@@ -230,16 +233,14 @@ def shown_viewers(page, base: str, public_id: str) -> tuple[int, int, int]:
 
 
 def wait_for_count(page, base: str, public_id: str, expected: int, timeout: float = 6.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        shown = shown_viewers(page, base, public_id)
-        if shown == (expected,) * 3 or time.monotonic() > deadline:
-            break
-        time.sleep(0.3)
-    assert shown == (expected,) * 3, f"expected {expected} viewers everywhere, the admin shows {shown}"
+    shown: list[tuple[int, int, int]] = []
+    with contextlib.suppress(TimeoutError):
+        wait_until(lambda: shown.append(shown_viewers(page, base, public_id)) or shown[-1] == (expected,) * 3, timeout)
+    assert shown[-1] == (expected,) * 3, f"expected {expected} viewers everywhere, the admin shows {shown[-1]}"
 
 
-def test_the_admin_counts_the_viewers_of_every_web_process(cluster, browser):
+def test_the_admin_counts_the_viewers_of_every_web_process(two_processes, browser):
+    cluster = two_processes
     public_id = cluster["widget"]
     context, page = log_in(browser, cluster["admin"])
     wait_for_count(page, cluster["admin"], public_id, 0)
