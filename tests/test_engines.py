@@ -27,10 +27,10 @@ installs the missing ones. puppeteer-core comes from package.json.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +39,7 @@ import pytest
 
 from tests.engines import JS, NEEDS, Engine, start
 from tests.processes import ROOT, Proc, free_port, wait_until_answers
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -98,12 +99,10 @@ def engine(
 
 def wait_for(read: Callable[[], dict[str, Any]], done: Callable[[dict[str, Any]], bool], timeout: float) -> dict:
     """The first reading that ``done`` accepts, or the last one when ``timeout`` runs out."""
-    deadline = time.monotonic() + timeout
-    reading = read()
-    while not done(reading) and time.monotonic() < deadline:
-        time.sleep(0.25)
-        reading = read()
-    return reading
+    readings = [read()]
+    with contextlib.suppress(TimeoutError):  # the caller's assertions say what the last reading lacked
+        wait_until(lambda: done(readings[-1]) or readings.append(read()) or done(readings[-1]), timeout)
+    return readings[-1]
 
 
 def header_problems(game: dict[str, Any]) -> list[str]:

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.served_app import ARTIFACTS, manage_shell, served_app
+from tests.served_app import ARTIFACTS, manage_shell
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -42,12 +42,6 @@ PLAYBACK = """(video) => ({
   state: video.closest(".bw-video").dataset.state,
   behind: video.seekable.length ? video.seekable.end(video.seekable.length - 1) - video.currentTime : null,
 })"""
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    with served_app(tmp_path_factory.mktemp("serve")) as running:
-        yield running
 
 
 def open_widget(app, browser, *, init_scripts=(), viewport=(360, 740), path=None):
