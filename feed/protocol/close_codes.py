@@ -11,6 +11,8 @@ from enum import IntEnum
 
 
 class CloseCode(IntEnum):
+    """Hand servers ``code.value``: autobahn refuses a close code whose type is not exactly ``int``."""
+
     UNKNOWN_WIDGET = 4404  # no such widget, or switched off, when the socket opened
     TOO_MANY = 4408  # this address already holds as many widget sockets as allowed
     OFFLINE = 4410  # the widget was switched off (or its page's origin removed) in the admin
