@@ -48,6 +48,12 @@ SUBSCRIPTION = "SubOnWholeGamesInfo"
 NEGOTIATE_MODES = ("auto", "always", "never")
 TOKEN_PLACEMENTS = ("both", "query", "header")
 MAX_TARGET_NAMES = 20  # distinct unknown method names remembered (a hostile hub cannot grow this)
+# A wait for a wall-clock moment (the REST client's credentials backoff) looks at the clock again
+# this often: that clock can jump (NTP, a resumed VM, a test moving its clock forward).
+RECHECK_SECONDS = 1.0
+# The wall clock BetcoreRest's ``retry_at`` is in. Looked up when a supervisor is made, so a test
+# that gives BetcoreRest its own clock replaces this too (the worker makes the supervisor itself).
+wall_clock: Callable[[], float] = time.time
 
 
 def url_with_token(url: str, token: str) -> str:
@@ -104,6 +110,7 @@ class HubSupervisor:
         backoff_max: float = 30.0,
         on_state: Callable[[bool], None] | None = None,
         on_record: Callable[[str], None] | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         if negotiate not in NEGOTIATE_MODES:
             raise ValueError(f"negotiate must be one of {', '.join(NEGOTIATE_MODES)}")
@@ -127,6 +134,7 @@ class HubSupervisor:
         self.ping_seconds = ping_seconds
         self.backoff_base, self.backoff_max = backoff_base, backoff_max
         self.on_state = on_state or (lambda connected: None)
+        self.clock = clock if clock is not None else wall_clock  # the clock of ``retry_at``
         self._stopping = threading.Event()
         self._lost = threading.Event()
         self._thread: threading.Thread | None = None
@@ -169,11 +177,12 @@ class HubSupervisor:
             attempt = 0 if self._had_data else attempt + 1
             delay = min(self.backoff_max, self.backoff_base * 2 ** max(0, attempt - 1))
             delay *= random.uniform(0.5, 1.0)  # jitter: many workers never retry in step
-            # Refused credentials: wait for the REST client's shared backoff, not our own.
-            delay = max(delay, not_before - time.time())
             self.stats.reconnects += 1
-            log.info("reconnecting to the hub in %.2f s (attempt %d)", delay, attempt)
+            log.info("reconnecting to the hub in %.2f s (attempt %d)", max(delay, not_before - self.clock()), attempt)
             self._stopping.wait(delay)
+            # Refused credentials: also wait for the REST client's shared backoff, not only our own.
+            while not self._stopping.is_set() and (left := not_before - self.clock()) > 0:
+                self._stopping.wait(min(left, RECHECK_SECONDS))
 
     def _note_failure(self, error: BaseException) -> None:
         reason = describe_failure(error, negotiating=failed_in_negotiate(error))
