@@ -11,16 +11,10 @@ from channels_redis.pubsub import RedisPubSubChannelLayer
 from websockets.asyncio.client import connect
 
 from tests.frames import messages_in
-from tests.processes import REDIS_URL, Cluster
+from tests.live import wait_live
+from tests.processes import REDIS_URL
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
-
-
-@pytest.fixture
-def cluster(tmp_path):
-    running = Cluster(tmp_path)
-    yield running
-    running.close()
 
 
 async def drain(layer, channel: str, seconds: float) -> list[dict]:
@@ -62,9 +56,7 @@ async def test_a_standby_worker_takes_over_within_10_s_of_a_sigkill(cluster):
 async def test_two_web_processes_give_their_viewers_the_same_snapshot_and_changes(cluster):
     cluster.worker("worker")
     (_, port_a), (_, port_b) = cluster.web("web-a"), cluster.web("web-b")
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and b"live" not in (cluster.redis.get("betcore-feed:status") or b""):
-        await asyncio.sleep(0.2)
+    await wait_live(cluster)
 
     end = time.monotonic() + 8  # both viewers stop at the same moment
 
