@@ -9,8 +9,9 @@ import time
 import pytest
 from websockets.sync.client import connect
 
-from tests.processes import Cluster, OwnRedis
+from tests.processes import Cluster
 from tests.served_app import launch_chromium
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.browser]
 
@@ -21,15 +22,6 @@ CREATE_ADMIN = (
 BUCKET = 300
 
 
-@pytest.fixture
-def cluster(tmp_path):
-    redis = OwnRedis(tmp_path)  # our own: the test reads and waits on its keys
-    running = Cluster(tmp_path, redis_url=redis.url)
-    yield running
-    running.close()
-    redis.stop()
-
-
 def viewer(port: int, widget_id: str):
     socket = connect(f"ws://127.0.0.1:{port}/ws/w/{widget_id}/", origin=f"http://127.0.0.1:{port}")
     assert json.loads(socket.recv(timeout=10))["type"] == "snapshot"
@@ -38,8 +30,7 @@ def viewer(port: int, widget_id: str):
 
 def tap(socket, game_type: int, taps: list[tuple[float, int]] | None) -> None:
     # Not within a second of a bucket's end: the server's clock and ours may differ by a few ms.
-    if time.time() % BUCKET > BUCKET - 1:
-        time.sleep(1.5)
+    wait_until(lambda: time.time() % BUCKET <= BUCKET - 1, timeout=2, what="out of a bucket's last second")
     socket.send(json.dumps({"type": "tap", "t": game_type}))
     if taps is not None:
         taps.append((time.time(), game_type))
@@ -54,16 +45,7 @@ def stored(cluster: Cluster, widget_id: str) -> dict[int, dict[str, int]]:
     return found
 
 
-def wait_for(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
+@pytest.mark.cluster(own_redis=True)  # our own Redis: the test reads and waits on its keys
 def test_taps_from_two_processes_reach_the_admin_charts_in_their_buckets_across_a_restart(cluster):
     cluster.manage("shell", "-c", CREATE_ADMIN)
     cluster.worker("worker")
@@ -78,7 +60,7 @@ def test_taps_from_two_processes_reach_the_admin_charts_in_their_buckets_across_
         tap(b, 1, taps)
         tap(b, 7, None)  # a game type this widget does not show
         # Both viewers open across a 30 s sample: one slot holds both processes' viewers.
-        wait_for(
+        wait_until(
             lambda: any(v == 2 for b in stored(cluster, widget_id).values() for k, v in b.items() if k[0] == "v"),
             75,  # a process samples from the slot after the one it started in
             "a sample of two viewers",
@@ -87,7 +69,7 @@ def test_taps_from_two_processes_reach_the_admin_charts_in_their_buckets_across_
     cluster.web("web-a-again", port=port_a)
     with viewer(port_a, widget_id) as again:
         tap(again, 3, taps)  # a new socket after the restart: counted, added to the same buckets
-        wait_for(
+        wait_until(
             lambda: sum(v for b in stored(cluster, widget_id).values() for k, v in b.items() if k[0] == "t") == 4,
             15,
             "four taps stored",
