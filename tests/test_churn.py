@@ -10,11 +10,11 @@ sockets still open justify.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import string
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import psutil
@@ -27,6 +27,7 @@ from websockets.exceptions import ConnectionClosed
 from tests.frames import messages_in
 from tests.live import scrape, wait_live
 from tests.processes import POSTGRES_ADMIN, Cluster
+from tests.waiting import until
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
 
@@ -74,13 +75,12 @@ def test_page_views_and_short_lived_sockets_leave_nothing_behind(busy):
     base = f"http://127.0.0.1:{port}"
 
     # Page views from 30 threads, the database connections sampled all the while.
-    peak, sampling = 0, True
+    peak, stop_sampling = 0, threading.Event()
 
-    def sample() -> None:
+    def sample() -> None:  # a reading every 50 ms until told to stop (the Event ends it at once)
         nonlocal peak
-        while sampling:
+        while not stop_sampling.wait(0.05):
             peak = max(peak, web_connections(cluster))
-            time.sleep(0.05)
 
     sampler = threading.Thread(target=sample)
     sampler.start()
@@ -89,7 +89,7 @@ def test_page_views_and_short_lived_sockets_leave_nothing_behind(busy):
     ids = [made_up_id() if i % 3 == 0 else cluster.widget_id for i in range(PAGE_VIEWS)]
     with ThreadPoolExecutor(30) as pool:
         statuses = list(pool.map(lambda wid: session.get(f"{base}/w/{wid}/", timeout=30).status_code, ids))
-    sampling = False
+    stop_sampling.set()
     sampler.join()
     counts = {status: statuses.count(status) for status in set(statuses)}
     print(f"{PAGE_VIEWS} page views: {counts}; PostgreSQL connections of the web process at most {peak}")
@@ -139,9 +139,8 @@ def test_page_views_and_short_lived_sockets_leave_nothing_behind(busy):
         before = process.memory_info().rss
         await wave(SOCKETS)
         # The last closes reach the server a moment after the clients are done.
-        deadline = time.monotonic() + 10
-        while scrape(port)["feed_widget_consumers_alive"] > len(stay) and time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
+        with contextlib.suppress(TimeoutError):  # the assertions below say what was left
+            await until(lambda: scrape(port)["feed_widget_consumers_alive"] <= len(stay), 10, "the closes counted")
         figures = scrape(port)
         after = process.memory_info().rss
         for socket in stay:
