@@ -21,6 +21,12 @@ $(VENV)/.installed: $(VENV)/.runtime requirements-test.txt
 	$(PY) -m pip install --quiet --require-hashes -r requirements-test.txt
 	touch $@
 
+# Benchmark-only packages (picows for bench/fanout.py's picows relay) over the test tools: the
+# benchmarks use psutil and websockets from there. `make test` never installs these.
+$(VENV)/.bench: $(VENV)/.installed requirements-bench.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements-bench.txt
+	touch $@
+
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -50,6 +56,8 @@ system-deps: ## Debian's chromium, firefox-esr and WebKitGTK with Xvfb (browser 
 	    fi; \
 	  fi
 
+bench: $(VENV)/.bench node_modules/.installed ## Install what the benchmarks need (picows, Node ws); then e.g. .venv/bin/python bench/fanout.py
+
 test: lint node_modules/.installed system-deps ## Run the whole test suite (lint and type checks included)
 	$(PY) -m pytest
 
@@ -66,12 +74,14 @@ format: $(VENV)/.installed ## Fix lint and formatting
 audit: $(VENV)/.installed ## Audit pinned dependencies for known vulnerabilities (fails on any)
 	$(PY) scripts/audit_dependencies.py requirements.txt
 
-lock: $(VENV)/.installed ## Re-lock requirements*.in into hashed requirements*.lock (needs the package index)
+lock: $(VENV)/.installed ## Re-lock requirements*.in into hashed requirements*.txt (needs the package index)
 	$(PY) -m pip install --quiet pip-tools
 	$(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
 	  --no-emit-find-links -o requirements.txt requirements.in
 	$(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
 	  --no-emit-find-links -o requirements-test.txt requirements-test.in
+	$(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	  --no-emit-find-links -o requirements-bench.txt requirements-bench.in
 
 # The widget's HLS player for engines without native HLS: hls.js's published light build, at the
 # version package.json pins, with its licence. The source-map comment goes (the map is not vendored).

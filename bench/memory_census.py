@@ -25,8 +25,8 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.fanout import NodeLoader  # noqa: E402
 from bench.fd import raise_limit  # noqa: E402
+from bench.measure import NodeLoader  # noqa: E402
 from tests.processes import Cluster  # noqa: E402
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.fanout import LOADERS, rss_mb  # noqa: E402
+from bench.measure import LOADERS, rss_mb  # noqa: E402
 from tests.processes import Cluster  # noqa: E402
 
 
