@@ -61,8 +61,10 @@ function record(viewer, now, text) {
   }
 }
 
-// As widget.js: 0.5-1 s, 0.8-1.6 s, 1.3-2.6 s, ... capped at 30 s.
-const widgetDelay = (attempt) => Math.min(30000, 1000 * 1.6 ** attempt) * (0.5 + Math.random() / 2);
+// As widget.js: 0.5-1 s, 0.8-1.6 s, 1.3-2.6 s, ... capped at 4 s for the first minute
+// since the socket was lost, 30 s after that.
+const widgetDelay = (attempt, closedAt) =>
+  Math.min(now() - closedAt < 60000 ? 4000 : 30000, 1000 * 1.6 ** attempt) * (0.5 + Math.random() / 2);
 
 function reopen(index, attempt, closedAt) {
   const url = options.urls[index % options.urls.length];
@@ -81,7 +83,7 @@ function reopen(index, attempt, closedAt) {
   socket.on("error", () => {});
   socket.on("close", () => {
     if (stopping) return;
-    if (first) setTimeout(() => reopen(index, attempt + 1, closedAt), widgetDelay(attempt + 1));
+    if (first) setTimeout(() => reopen(index, attempt + 1, closedAt), widgetDelay(attempt + 1, closedAt));
     else lost(index);
   });
 }
@@ -90,7 +92,7 @@ function lost(index) {
   viewers[index].open = false;
   if (options.reconnect && !stopping) {
     const closedAt = now();
-    setTimeout(() => reopen(index, 0, closedAt), widgetDelay(0));
+    setTimeout(() => reopen(index, 0, closedAt), widgetDelay(0, closedAt));
   }
 }
 

@@ -37,6 +37,7 @@ let firstConnect = true;
 let everOpen = false;
 let userPaused = false;
 let attempt = 0;
+let lostAt = Date.now(); // when the socket was last lost (or the page loaded)
 let retryTimer = null;
 let stopped = false;
 
@@ -480,8 +481,12 @@ function connect() {
       return;
     }
     renderStatus();
-    // Backoff with jitter: after a restart viewers come back spread over seconds.
-    const delay = Math.min(30000, 1000 * 1.6 ** attempt) * (0.5 + Math.random() / 2);
+    // Backoff with jitter, so viewers of a restarted process come back spread over
+    // seconds; capped at 4 s for the first minute of an outage, so a process back after
+    // a short restart has every viewer again within seconds, then at 30 s.
+    if (attempt === 0) lostAt = Date.now();
+    const cap = Date.now() - lostAt < 60000 ? 4000 : 30000;
+    const delay = Math.min(cap, 1000 * 1.6 ** attempt) * (0.5 + Math.random() / 2);
     attempt += 1;
     retryTimer = setTimeout(connect, delay);
   });
