@@ -105,12 +105,18 @@ def cluster(request, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    """`manage.py serve` as a user runs it: sandbox, worker and daphne in one process, one per test module."""
+def app(request, tmp_path_factory):
+    """`manage.py serve` as a user runs it: sandbox, worker and daphne in one process, one per test module.
+
+    A module sets ``SERVE_ENV`` (extra environment, e.g. ``{"SANDBOX_SPEED": "4"}``) and
+    ``prepare_app(running) -> running`` (its own widgets, settings, keys) to make it its own.
+    """
     from tests.served_app import served_app
 
-    with served_app(tmp_path_factory.mktemp("serve")) as running:
-        yield running
+    env = getattr(request.module, "SERVE_ENV", {})
+    prepare = getattr(request.module, "prepare_app", lambda running: running)
+    with served_app(tmp_path_factory.mktemp("serve"), **env) as running:
+        yield prepare(running)
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,15 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import requests
+
 from tests.processes import ROOT, free_port, wait_until_answers
+from tests.waiting import wait_until
 
 ARTIFACTS = ROOT / "test-artifacts"  # screenshots the browser tests keep
 
@@ -90,6 +93,23 @@ def manage_shell(app: dict[str, Any], code: str) -> str:
         timeout=60,
     )
     return done.stdout.strip().splitlines()[-1]
+
+
+def pumped(page: Any, check: Callable[[], Any]) -> Callable[[], Any]:
+    """``check`` after one Playwright call: the sync API hands over page events (sockets, requests) in its calls."""
+    return lambda: page.title() is not None and check()
+
+
+def streams_stored(app: dict[str, Any]) -> dict[str, Any]:
+    """``app`` once its worker has stored the sandbox's stream addresses: the widget page's policy
+    then names their origin in media-src (before, it allows only ``blob:``)."""
+
+    def named() -> bool:
+        response = requests.get(app["base"] + app["widget"], timeout=5)
+        return re.search(r"media-src blob: \S", response.headers.get("Content-Security-Policy", "")) is not None
+
+    wait_until(named, 20, "the sandbox's stream addresses stored by the worker")
+    return app
 
 
 def launch_chromium(playwright: Any) -> Any:

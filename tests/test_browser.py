@@ -16,7 +16,7 @@ import requests
 from playwright.sync_api import expect
 
 from tests.processes import free_port, wait_until_answers
-from tests.served_app import ARTIFACTS, axe_violations
+from tests.served_app import ARTIFACTS, axe_violations, pumped
 from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -113,9 +113,10 @@ def framed_by_foreign_page(browser, target: str):
             content_type="text/html", body=f'<iframe src="{target}" width=400 height=400></iframe>'
         ),
     )
-    page.goto("http://evil.test/")
-    page.wait_for_timeout(1500)
+    page.goto("http://evil.test/")  # its load event waits for the frame's, refused or not
     frame = page.frames[1] if len(page.frames) > 1 else None
+    if frame is not None:
+        frame.wait_for_load_state("load")
     loaded = (
         frame is not None
         and frame.url.startswith("http://127.0.0.1")
@@ -159,6 +160,7 @@ def test_axe_finds_no_accessibility_violations(app, browser, scheme):
 def test_the_pause_control_stops_the_ticker_and_resume_brings_it_back(app, browser):
     context = browser.new_context(viewport={"width": 360, "height": 740})
     page = context.new_page()
+    page.clock.install()  # time flows as usual until the test moves it on
     page.goto(app["base"] + app["widget"])
     page.locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
     countdown = page.locator(".bw-countdown:not([hidden])").first
@@ -168,7 +170,7 @@ def test_the_pause_control_stops_the_ticker_and_resume_brings_it_back(app, brows
     assert button.get_attribute("aria-pressed") == "true"
     assert page.locator(".bw-status").get_attribute("data-state") == "updatesPaused"
     frozen = countdown.text_content()
-    page.wait_for_timeout(1500)
+    page.clock.fast_forward(2000)  # two of the ticker's seconds pass for the page, at once
     assert countdown.text_content() == frozen, "a paused ticker does not move (WCAG 2.2.2)"
     button.click()
     page.locator('.bw-status[data-state="live"]').wait_for(timeout=3000)
@@ -182,14 +184,26 @@ SET_VISIBILITY = """(state) => {
 }"""
 
 
-def pumped(page, check):
-    """``check`` after one Playwright call: the sync API hands over socket events only during its calls."""
-    return lambda: page.title() is not None and check()
+# The page's sockets, for the test to send on the widget's own connection.
+RECORD_SOCKETS = """(() => {
+  const Native = window.WebSocket;
+  window.__sockets = [];
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      window.__sockets.push(this);
+    }
+  };
+})();
+"""
 
 
 def test_a_hidden_page_gets_no_updates_and_a_fresh_snapshot_when_shown(app, browser):
+    from websockets.sync.client import connect
+
     context = browser.new_context(viewport={"width": 360, "height": 740})
     page = context.new_page()
+    page.add_init_script(RECORD_SOCKETS)
     frames: list[str] = []
     sent: list[str] = []
 
@@ -206,10 +220,24 @@ def test_a_hidden_page_gets_no_updates_and_a_fresh_snapshot_when_shown(app, brow
     page.evaluate(SET_VISIBILITY, "hidden")  # the tab went to the background
     # A hidden page tells the server to pause.
     wait_until(pumped(page, lambda: any('"pause"' in frame for frame in sent)), 3, "a pause sent")
-    page.wait_for_timeout(200)  # what the server had already sent before reading the pause
-    hidden_from = len(frames)
-    page.wait_for_timeout(3000)
-    assert len(frames) == hidden_from, "no updates for a page nobody sees"
+    # The server reads a socket's messages in order: the snapshot answering a resync sent after
+    # the pause comes once the pause took effect (what was sent before it may still arrive).
+    marked_from = len(frames)
+    page.evaluate("window.__sockets.at(-1).send(JSON.stringify({type: 'resync'}))")
+    wait_until(
+        pumped(page, lambda: any('"type":"snapshot"' in frame for frame in frames[marked_from:])),
+        5,
+        "the snapshot answering a resync after the pause",
+    )
+    hidden_from = next(i for i in range(marked_from, len(frames)) if '"type":"snapshot"' in frames[i]) + 1
+    # A visible viewer of the same widget, joined after that, sees two updates go out...
+    url = app["base"].replace("http", "ws") + "/ws" + app["widget"]
+    with connect(url, origin=app["base"], open_timeout=5) as witness:
+        assert json.loads(witness.recv(timeout=5))["type"] == "snapshot"
+        updates = [json.loads(witness.recv(timeout=5))["type"] for _ in range(2)]
+    page.title()  # (the sync API hands over the page's socket events during a call)
+    # ... and the hidden page none of them.
+    assert frames[hidden_from:] == [], f"no updates for a page nobody sees (a viewer got {updates})"
     page.evaluate(SET_VISIBILITY, "visible")
     wait_until(  # shown again: one fresh snapshot
         pumped(page, lambda: any('"type":"snapshot"' in frame for frame in frames[hidden_from:])),
@@ -270,7 +298,9 @@ def test_no_credential_or_jwt_reaches_the_browser_or_the_logs(app, browser):
     page.goto(f"http://localhost:{app['port']}/demo/partner/?widget_origin={app['base']}")
     widget_frame(page).locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
     page.goto(app["base"] + app["widget"])
-    page.wait_for_timeout(2000)
+    page.locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
+    live_from = len(frames)
+    wait_until(pumped(page, lambda: len(frames) >= live_from + 2), 5, "two updates on the widget page's socket")
     for path in ("/readyz", "/metrics", "/livez", "/w/nope/"):
         bodies.append(requests.get(app["base"] + path, timeout=5).text)
     context.close()
@@ -284,9 +314,9 @@ def test_embed_js_ignores_messages_from_other_origins(app, browser):
     context = browser.new_context(viewport={"width": 360, "height": 740})
     page = context.new_page()
     page.goto(f"http://localhost:{app['port']}/demo/partner/?widget_origin={app['base']}")
-    widget_frame(page).locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
-    page.wait_for_timeout(500)
-    before = page.evaluate("document.querySelector('iframe').getBoundingClientRect().height")
+    frame = widget_frame(page)
+    frame.locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
+    before, _ = frame_fits_content(page, frame)  # settled: a genuine resize would not move it now
     # The partner page itself (another origin than the widget) forges a resize. Messages are
     # dispatched in order, so once a marker posted after it arrives, embed.js has seen the forgery.
     page.evaluate(
@@ -352,6 +382,21 @@ new MutationObserver(() => {
 """
 
 
+def frame_fits_content(page, frame) -> tuple[float, int]:
+    """The iframe's height and its content's, once they match (a ResizeObserver round trip: a frame and a message)."""
+    iframe_height = "document.querySelector('iframe').getBoundingClientRect().height"
+    content_height = "() => Math.ceil(document.querySelector('.bw-root').getBoundingClientRect().height)"
+    heights: list[tuple[float, int]] = []
+
+    def fits() -> bool:
+        heights.append((page.evaluate(iframe_height), frame.locator("html").evaluate(content_height)))
+        return abs(heights[-1][0] - heights[-1][1]) <= 2
+
+    with contextlib.suppress(TimeoutError):  # the callers' asserts say what did not match
+        wait_until(fits, 3, "the iframe's height matching its content")
+    return heights[-1]
+
+
 def test_the_iframe_follows_the_content_both_ways_and_a_warm_page_does_not_jump(app, browser):
     context = browser.new_context(viewport={"width": 360, "height": 740})
     page = context.new_page()
@@ -360,12 +405,9 @@ def test_the_iframe_follows_the_content_both_ways_and_a_warm_page_does_not_jump(
     page.goto(partner)
     frame = widget_frame(page)
     frame.locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
-    iframe_height = "document.querySelector('iframe').getBoundingClientRect().height"
-    content_height = "() => Math.ceil(document.querySelector('.bw-root').getBoundingClientRect().height)"
 
     def settled() -> tuple[float, int]:
-        page.wait_for_timeout(300)  # one ResizeObserver round trip (a frame plus a message)
-        return page.evaluate(iframe_height), frame.locator("html").evaluate(content_height)
+        return frame_fits_content(page, frame)
 
     outer, inner = settled()
     assert abs(outer - inner) <= 2
@@ -519,15 +561,18 @@ def test_four_games_with_three_results_each_fit_one_phone_screen(tmp_path, brows
         wait_until_answers(base + "/livez", timeout=60)
         context = browser.new_context(viewport={"width": 360, "height": 740})
         page = context.new_page()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            page.goto(f"{base}/w/{public_id}/?lang=ru")
-            page.locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
-            counts = [page.locator(f'.bw-game[data-t="{t}"] .bw-result:not(.bw-empty)').count() for t in (3, 1, 2, 5)]
-            more = page.locator(".bw-more:not([hidden])").count()
-            if min(counts) >= 3 and more == 4:  # three shown, more behind the toggle, for every game
-                break
-            page.wait_for_timeout(2000)
+        page.goto(f"{base}/w/{public_id}/?lang=ru")
+        page.locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
+        counts: list[int] = []
+
+        def every_game_has_more_than_three() -> bool:  # three shown, more behind the toggle, for every game
+            counts[:] = [
+                page.locator(f'.bw-game[data-t="{t}"] .bw-result:not(.bw-empty)').count() for t in (3, 1, 2, 5)
+            ]
+            return min(counts) >= 3 and page.locator(".bw-more:not([hidden])").count() == 4
+
+        with contextlib.suppress(TimeoutError):  # the assert says how far it got
+            wait_until(every_game_has_more_than_three, 60, "four games with more than three results each")
         assert min(counts) >= 3, counts
         height = page.locator(".bw-root").evaluate("el => el.getBoundingClientRect().height")
         page.screenshot(path=str(ARTIFACTS / "four-games-three-results-360.png"), full_page=True)
@@ -539,23 +584,52 @@ def test_four_games_with_three_results_each_fit_one_phone_screen(tmp_path, brows
         log.close()
 
 
+def rising(polls: list[str]) -> bool:
+    """Whether the last two amounts of game type 1's jackpot the page was sent went up (in the
+    widget's currency if it has one, else the currency-less pool: what the widget shows)."""
+    amounts: dict[str, list[float]] = {}
+    for text in polls:
+        for row in json.loads(text)["rows"]:
+            if row["t"] == 1:
+                amounts.setdefault(row["currency"], []).append(row["amount"])
+    shown = next((amounts[c] for c in amounts if c), amounts.get("", []))
+    return len(shown) >= 2 and shown[-1] > shown[-2]
+
+
 @pytest.mark.parametrize("motion", ["no-preference", "reduce"])
 def test_jackpots_count_up_between_polls_unless_motion_is_reduced(app, browser, motion):
     context = browser.new_context(viewport={"width": 360, "height": 740}, reduced_motion=motion)
     page = context.new_page()
+    polls: list[str] = []
+
+    def watch(socket) -> None:
+        socket.on("framereceived", lambda payload: '"type":"jackpots"' in str(payload) and polls.append(str(payload)))
+
+    page.on("websocket", watch)
+    page.clock.install()  # time flows as usual until the test stops and moves it
     page.goto(app["base"] + app["widget"])
     page.locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
     amount = page.locator('.bw-jackpot[data-t="1"] .bw-jackpot-amount')
-    page.wait_for_timeout(2500)  # two polls (1 s apart here) give the growth rate
-    frames_seen = set()
-    for _ in range(20):  # 2 s, sampled every 100 ms
-        frames_seen.add(amount.text_content())
-        page.wait_for_timeout(100)
-    polls = 3  # at most this many poll updates in the 2 s window
+    # The widget counts up at the rate of the last two polls that carried the shown amount.
+    wait_until(pumped(page, lambda: rising(polls)), 15, "two polls of game 1's jackpot, the second higher")
+
+    def between_polls() -> tuple[str | None, str | None] | None:
+        """The amount before and after 3 s of the page's time pass at once, with no poll in between."""
+        before = len(polls)
+        if not rising(polls):
+            return None
+        page.clock.pause_at(page.evaluate("Date.now()") / 1000 + 0.1)  # (seconds, in the Python API)
+        shown = amount.text_content()
+        page.clock.run_for(3000)  # the page's ticker runs (every 250 ms); no poll comes with this time
+        later = amount.text_content()
+        page.clock.resume()
+        return (shown, later) if len(polls) == before else None  # a poll came meanwhile: again
+
+    shown, later = wait_until(between_polls, 10, "a reading between two polls")
     if motion == "reduce":
-        assert len(frames_seen) <= polls, f"no count-up under reduced motion: {sorted(frames_seen)}"
+        assert later == shown, "no count-up under reduced motion"
     else:
-        assert len(frames_seen) > polls, f"amounts count up between polls: {sorted(frames_seen)}"
+        assert later != shown, f"amounts count up between polls: {shown} stayed"
     assert page.locator(".bw-arrived").count() == 0 or motion == "no-preference"
     context.close()
 
