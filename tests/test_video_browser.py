@@ -7,14 +7,18 @@ and the demo widget plays them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 
 import pytest
 
-from tests.served_app import ARTIFACTS, manage_shell
+from tests.served_app import ARTIFACTS, manage_shell, pumped, streams_stored
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+prepare_app = streams_stored  # conftest's `app`, once the worker has the sandbox's stream addresses
 
 # The engine's native HLS switched off: the hls.js path (what Firefox and engines without native HLS take).
 NO_NATIVE_HLS = """
@@ -51,13 +55,8 @@ def open_widget(app, browser, *, init_scripts=(), viewport=(360, 740), path=None
     page = context.new_page()
     video_requests: list[str] = []
     page.on("request", lambda request: "/video/" in request.url and video_requests.append(request.url))
-    # Poll until the worker has stored the sandbox's streams (a second or two after start).
-    deadline = time.monotonic() + 20
-    while True:
-        response = page.goto(app["base"] + (path or app["widget"]))
-        if page.locator(".bw-video").count() or time.monotonic() > deadline:
-            break
-        page.wait_for_timeout(500)
+    page.clock.install()  # time flows as usual; a test moves it on to fire the page's timers at once
+    response = page.goto(app["base"] + (path or app["widget"]))
     page.locator('.bw-status[data-state="live"]').wait_for(timeout=10000)
     return context, page, response, video_requests
 
@@ -65,14 +64,20 @@ def open_widget(app, browser, *, init_scripts=(), viewport=(360, 740), path=None
 def decodes(target, seconds: float = 3.0) -> dict:
     """Playback figures of the picture now and ``seconds`` later (``target``: a page or a frame locator)."""
     video = target.locator("video.bw-video-player")
-    deadline = time.monotonic() + 20
     first = video.evaluate(PLAYBACK)
-    while first["frames"] < 5 and time.monotonic() < deadline:
-        time.sleep(0.25)
-        first = video.evaluate(PLAYBACK)
+    with contextlib.suppress(TimeoutError):  # the asserts below say how far it got
+        first = wait_until(lambda: (figures := video.evaluate(PLAYBACK))["frames"] >= 5 and figures, 20, "5 frames")
     started = time.monotonic()
-    time.sleep(seconds)
-    later = video.evaluate(PLAYBACK)
+    readings = [first]
+
+    def moved_on() -> bool:  # as far as the asserts ask, at whatever pace it plays
+        readings.append(video.evaluate(PLAYBACK))
+        later = readings[-1]
+        return later["frames"] > first["frames"] + 10 * seconds and later["time"] > first["time"] + seconds
+
+    with contextlib.suppress(TimeoutError):
+        wait_until(moved_on, 3 * seconds + 5, "the picture moving on")
+    later = readings[-1]
     later["paced"] = (later["time"] - first["time"]) / (time.monotonic() - started)
     assert later["frames"] > first["frames"] + 10 * seconds, (first, later)  # 25 frames a second
     assert later["time"] > first["time"] + seconds / 2, (first, later)
@@ -80,11 +85,33 @@ def decodes(target, seconds: float = 3.0) -> dict:
 
 
 def wait_for_requests(page, requests: list[str], more_than: int, timeout: float = 10) -> None:
-    """Until more than ``more_than`` requests are seen (Playwright reports them while it waits, not while we sleep)."""
-    deadline = time.monotonic() + timeout
-    while len(requests) <= more_than and time.monotonic() < deadline:
-        page.wait_for_timeout(200)
-    assert len(requests) > more_than
+    """Until more than ``more_than`` requests are seen (Playwright reports them during its calls)."""
+    wait_until(pumped(page, lambda: len(requests) > more_than), timeout, f"more than {more_than} video requests")
+
+
+# Resolves once an IntersectionObserver made now has had its first callback on the picture: the
+# widget's own (made earlier) has had its first one by then, so the picture knows where it is.
+PLACED = """() => new Promise((resolve) => {
+  const observer = new IntersectionObserver(() => { observer.disconnect(); resolve(true); });
+  observer.observe(document.querySelector(".bw-video"));
+})"""
+# What any fetch of the picture starts from: a source on the player, hls.js loaded, a framed player page.
+ATTACHED = """() => {
+  const video = document.querySelector("video.bw-video-player");
+  return Boolean(video && video.hasAttribute("src")) || Boolean(window.Hls) ||
+    Boolean(document.querySelector("iframe.bw-video-page"));
+}"""
+
+
+def nothing_more_fetched(page, requests: list[str], seen: int) -> None:
+    """The player is detached and stays so: ten seconds of the page's time (every timer of a
+    player still running would fire: playlist reloads, retries) bring no request after ``seen``."""
+    page.evaluate(PLACED)
+    assert not page.evaluate(ATTACHED)
+    page.clock.fast_forward(10_000)
+    page.evaluate(PLACED)  # one more rendering step for whatever those timers started
+    assert not page.evaluate(ATTACHED)
+    assert requests[seen:] == [], requests[seen:]
 
 
 def test_frames_decode_natively_on_the_widget_page_and_its_csp_names_the_stream_origin(app, browser):
@@ -132,17 +159,15 @@ def test_nothing_is_fetched_while_the_picture_is_out_of_view(app, browser):
     # 100 px tall: less than half of the picture is on screen.
     context, page, _, requests = open_widget(app, browser, viewport=(360, 100))
     page.locator('.bw-video[data-state="idle"]').wait_for(state="attached", timeout=10000)
-    page.wait_for_timeout(4000)  # two playlist periods: a fetching player would have asked by now
-    assert requests == []
+    nothing_more_fetched(page, requests, 0)
     page.set_viewport_size({"width": 360, "height": 740})
     wait_for_requests(page, requests, 0)
     decodes(page, 1.0)
     page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
     page.locator('.bw-video[data-state="idle"]').wait_for(state="attached", timeout=5000)
-    page.wait_for_timeout(500)  # a request already on the wire when the source went may still finish
+    # Requests are reported in the order the page made them: all those made before it let go are in.
     seen = len(requests)
-    page.wait_for_timeout(5000)
-    assert len(requests) == seen, requests[seen:]
+    nothing_more_fetched(page, requests, seen)
     context.close()
 
 
@@ -151,10 +176,9 @@ def test_nothing_is_fetched_while_the_tab_is_hidden(app, browser):
     decodes(page, 1.0)
     page.evaluate("window.__bwHidden = true; document.dispatchEvent(new Event('visibilitychange'))")
     page.locator('.bw-video[data-state="idle"]').wait_for(state="attached", timeout=5000)
-    page.wait_for_timeout(500)  # a request already on the wire when the source went may still finish
+    # Requests are reported in the order the page made them: all those made before it let go are in.
     seen = len(requests)
-    page.wait_for_timeout(5000)
-    assert len(requests) == seen, requests[seen:]
+    nothing_more_fetched(page, requests, seen)
     page.evaluate("window.__bwHidden = false; document.dispatchEvent(new Event('visibilitychange'))")
     wait_for_requests(page, requests, seen)
     decodes(page, 1.0)
@@ -195,15 +219,12 @@ def test_a_broken_stream_shows_the_poster_and_a_message_while_results_keep_arriv
     countdown = page.locator(".bw-countdown:not([hidden]) .bw-countdown-text").first
     countdown.wait_for(timeout=40000)
     first = countdown.text_content()
-    page.wait_for_timeout(1600)
-    assert countdown.text_content() != first, "the data keeps coming while the video fails"
+    wait_until(lambda: countdown.text_content() != first, 3, "the countdown moving on while the video fails")
     assert page.locator('.bw-status[data-state="live"]').count() == 1
     # The first fetch, then retries after a backoff (2 s, 4 s, …): the message stays up meanwhile.
     playlists = lambda: [r for r in requests if r.endswith("broken.m3u8")]  # noqa: E731
-    deadline = time.monotonic() + 15
-    while len(playlists()) < 2 and time.monotonic() < deadline:
-        page.wait_for_timeout(200)
-    assert len(playlists()) >= 2, requests
+    page.clock.fast_forward(5_000)  # past the first backoff (2 s, +-20 %): the retry fires now
+    wait_until(pumped(page, lambda: len(playlists()) >= 2), 10, f"a retry of the broken playlist (seen {requests})")
     assert message.is_visible()
     assert json.loads(page.locator("#bw-streams").text_content())["streams"]["3"]["url"].endswith("broken.m3u8")
     page.screenshot(path=str(ARTIFACTS / "video-broken-360x740.png"), full_page=True)
@@ -214,8 +235,7 @@ def test_under_save_data_the_picture_waits_for_a_tap_then_plays_and_unmutes(app,
     context, page, _, requests = open_widget(app, browser, init_scripts=[SAVE_DATA])
     play = page.locator(".bw-video-play")
     play.wait_for(state="visible", timeout=10000)
-    page.wait_for_timeout(3000)
-    assert requests == []
+    nothing_more_fetched(page, requests, 0)
     play.click()
     wait_for_requests(page, requests, 0)
     decodes(page, 1.0)
@@ -244,10 +264,8 @@ def test_the_admin_preview_plays_the_stream(app, browser):
     page.locator("video.bw-stream-preview").wait_for(timeout=10000)
     assert page.locator(".errornote").count() == 0
     video = page.locator("video.bw-stream-preview")
-    deadline = time.monotonic() + 20
-    while video.evaluate("v => v.getVideoPlaybackQuality().totalVideoFrames") < 25 and time.monotonic() < deadline:
-        page.wait_for_timeout(250)
-    assert video.evaluate("v => v.getVideoPlaybackQuality().totalVideoFrames") >= 25
+    frames = "v => v.getVideoPlaybackQuality().totalVideoFrames"
+    wait_until(lambda: video.evaluate(frames) >= 25, 20, "25 frames in the preview")
     page.screenshot(path=str(ARTIFACTS / "video-admin-preview.png"))
     context.close()
 
@@ -264,11 +282,10 @@ def test_a_stalled_stream_falls_back_to_the_message_and_tries_again(app, browser
     decodes(page, 1.0)  # the frozen window's last seconds play first
     page.locator(".bw-video-message").wait_for(state="visible", timeout=30000)
     assert page.locator(".bw-video").get_attribute("data-state") == "failed"
-    seen = len([r for r in requests if r.endswith("stalled.m3u8")])
-    deadline = time.monotonic() + 15
-    while len([r for r in requests if r.endswith("stalled.m3u8")]) == seen and time.monotonic() < deadline:
-        page.wait_for_timeout(200)
-    assert len([r for r in requests if r.endswith("stalled.m3u8")]) > seen, "retried after the backoff"
+    playlists = lambda: len([r for r in requests if r.endswith("stalled.m3u8")])  # noqa: E731
+    seen = playlists()
+    page.clock.fast_forward(5_000)  # past the first backoff (2 s, +-20 %): the retry fires now
+    wait_until(pumped(page, lambda: playlists() > seen), 10, "a retry after the backoff")
     context.close()
 
 
@@ -283,15 +300,13 @@ def test_a_provider_player_page_is_framed_only_while_the_picture_is_on_screen(ap
     context, page, response, requests = open_widget(app, browser, path=f"/w/{public_id}/", viewport=(360, 100))
     directives = dict(part.split(" ", 1) for part in response.headers["content-security-policy"].split("; "))
     assert directives["frame-src"] == app["sandbox"].rstrip("/") and "media-src" not in directives
-    page.wait_for_timeout(3000)
-    assert page.locator("iframe.bw-video-page").count() == 0 and requests == []
+    nothing_more_fetched(page, requests, 0)
+    assert page.locator("iframe.bw-video-page").count() == 0
     page.set_viewport_size({"width": 360, "height": 740})
     page.locator("iframe.bw-video-page").wait_for(timeout=10000)
     player = page.frame_locator("iframe.bw-video-page").locator("video")
-    deadline = time.monotonic() + 20
-    while player.evaluate("v => v.getVideoPlaybackQuality().totalVideoFrames") < 25 and time.monotonic() < deadline:
-        page.wait_for_timeout(250)
-    assert player.evaluate("v => v.getVideoPlaybackQuality().totalVideoFrames") >= 25
+    frames = "v => v.getVideoPlaybackQuality().totalVideoFrames"
+    wait_until(lambda: player.evaluate(frames) >= 25, 20, "25 frames in the provider's player")
     page.set_viewport_size({"width": 360, "height": 100})
     page.locator("iframe.bw-video-page").wait_for(state="detached", timeout=5000)
     context.close()
