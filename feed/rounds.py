@@ -1,7 +1,7 @@
 """Which finished rounds to fetch, without assuming how BETCORE numbers them.
 
-BETCORE's docs do not say whether round ids count per game type or come from one
-sequence shared by all game types (a database identity would). So the worker fetches
+BETCORE's documentation (docs/betcore.md) does not say whether round ids count per
+game type or come from one sequence shared by all game types (a database identity would). So the worker fetches
 the rounds it saw (``i`` of a push, and ``lrId``) once they are complete, and walks
 back over ids it never saw only for a game type whose ids proved consecutive: pushes of
 two different rounds whose current round directly follows the last completed one

@@ -1,7 +1,7 @@
 """Which pushes never arrived, told from ``sId`` whatever BETCORE's counter counts.
 
-BETCORE's docs do not say whether one ``sId`` counter serves every subscription of a
-partner (each subscription then sees steps of N with N subscriptions) or each
+BETCORE's documentation (docs/betcore.md) does not say whether one ``sId`` counter
+serves every subscription of a partner (each subscription then sees steps of N with N subscriptions) or each
 subscription counts on its own (steps of 1). Both are plausible, and the sandbox can
 do either (``sid_scope``). So the tracker reads every sId both ways at once: as one
 sequence over all pushes, and as one sequence per subscription. In normal operation

@@ -200,7 +200,7 @@ BETCORE_USE_SANDBOX = not any(_betcore_values)
 SANDBOX_SPEED = env.float("SANDBOX_SPEED", 1.0, minimum=0.1)
 # Whether the local sandbox names a live video stream for each game type (off: data only).
 SANDBOX_STREAMS = env.bool("SANDBOX_STREAMS", True)
-# BETCORE's docs leave these open; the defaults try every plausible way (see docs/betcore.md).
+# BETCORE's documentation leaves these open; the defaults try every plausible way (see docs/betcore.md).
 BETCORE_PUSH_TARGET = env.str("BETCORE_PUSH_TARGET", "auto")
 BETCORE_HUB_NEGOTIATE = env.choice("BETCORE_HUB_NEGOTIATE", ("auto", "always", "never"), "auto")
 BETCORE_HUB_TOKEN_IN = env.choice("BETCORE_HUB_TOKEN_IN", ("both", "query", "header"), "both")

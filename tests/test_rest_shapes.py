@@ -1,4 +1,4 @@
-"""REST bodies in every shape BETCORE's docs leave possible, and results that always read as text."""
+"""REST bodies in every shape BETCORE's documentation leaves possible (docs/betcore.md), and results read as text."""
 
 import json
 import math
