@@ -19,6 +19,7 @@ from feed.protocol.events import EventKind
 from feed.snapshot import read_snapshot_message
 from feed.store import get_store
 from widget.daphne_fastpath import WidgetSocket
+from widget.fanout import local_fanout
 from widget.frames import Frame
 from widget.models import Widget
 from widget.socket_limits import MAX_BACKLOG_BYTES
@@ -44,18 +45,24 @@ class FeedDelivery:
         """Send the widget's current state; False when the state store could not be read."""
         if self._stalled():
             return True  # a client asking for snapshots it does not read must not grow our buffers
+        assert self.widget is not None
+        game_types, language = tuple(self.game_types), self.language
+        currency, default_language = self.widget.currency, self.widget.language
+
+        async def read() -> Frame:
+            snapshot = await read_snapshot_message(get_store(), game_types, language, currency, default_language)
+            return Frame(encode(snapshot))
+
         try:
-            assert self.widget is not None
-            snapshot = await read_snapshot_message(
-                get_store(), self.game_types, self.language, self.widget.currency, self.widget.language
-            )
+            # Viewers joining together with the same settings share one read (a restart's reconnects).
+            frame = await local_fanout().snapshots.frame((game_types, language, currency, default_language), read)
         except Exception as error:  # Redis away: keep the socket; the feed's next "live" resyncs
             log.warning("snapshot unavailable: %s", type(error).__name__)
             return False
         if self.socket is None:
             return True  # the viewer left while the snapshot was read
         # Through the adapter: a viewer that gave up while the snapshot was read is skipped quietly.
-        await self.socket.send_frame(Frame(encode(snapshot)))
+        await self.socket.send_frame(frame)
         metrics.MESSAGES_SENT.inc()
         return True
 

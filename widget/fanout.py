@@ -34,6 +34,7 @@ from feed import metrics
 from feed.protocol.events import EventKind, FeedEvent, Position
 from feed.protocol.schema import ProtocolError
 from widget.frames import Frame
+from widget.snapshot_cache import SnapshotCache
 
 log = logging.getLogger("widget.fanout")
 
@@ -69,6 +70,8 @@ class LocalFanout:
         self.refused: set[str] = set()  # reasons already logged for events that are not the protocol
         # Weakly: a member that closes mid-resync must not be kept alive by its entry.
         self.resynced_at: weakref.WeakKeyDictionary[Member, float] = weakref.WeakKeyDictionary()
+        # Snapshots shared by viewers joining together; a new generation with every event.
+        self.snapshots = SnapshotCache()
 
     async def join(self, groups: list[str], member: Member) -> None:
         async with self.lock:
@@ -81,6 +84,7 @@ class LocalFanout:
             for group in groups:
                 if not self.members[group]:
                     await self.layer.group_add(group, self.channel)
+                    self.snapshots.invalidate()  # what was read before may predate this group's events
                 self.members[group].add(member)
 
     async def leave(self, groups: list[str], member: Member) -> None:
@@ -138,6 +142,7 @@ class LocalFanout:
                 failed = False
                 self.layer_failed = True  # messages may have been lost: every viewer resyncs
             arrived = time.time()
+            self.snapshots.invalidate()  # a snapshot read before this event must not be shared after it
             try:
                 self.pending.append((FeedEvent.decode(message), arrived))
             except ProtocolError as error:
