@@ -12,25 +12,27 @@ import subprocess
 import pytest
 from django.conf import settings
 
-from tests.served_app import ARTIFACTS, manage_shell, served_app
+from tests.served_app import ARTIFACTS, manage_shell, pumped
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 PHONE = {"width": 360, "height": 740}
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
+SERVE_ENV = {"SANDBOX_SPEED": "4"}  # conftest's `app`: rounds four times as fast
+
+
+def prepare_app(running: dict) -> dict:
     """The served app with a second widget (for pages that embed several) allowed on the partner origin."""
-    with served_app(tmp_path_factory.mktemp("serve"), SANDBOX_SPEED="4") as running:
-        running["partner"] = f"http://localhost:{running['port']}"
-        running["second"] = manage_shell(
-            running,
-            "from widget.models import Theme, Widget; "
-            "print(Widget.objects.create(name='Sidebar widget', game_types='1, 2, 5', "
-            f"theme=Theme.objects.first(), allowed_origins='{running['partner']}').public_id)",
-        )
-        yield running
+    running["partner"] = f"http://localhost:{running['port']}"
+    running["second"] = manage_shell(
+        running,
+        "from widget.models import Theme, Widget; "
+        "print(Widget.objects.create(name='Sidebar widget', game_types='1, 2, 5', "
+        f"theme=Theme.objects.first(), allowed_origins='{running['partner']}').public_id)",
+    )
+    return running
 
 
 def partner_page(app, query: str = "") -> str:
@@ -124,11 +126,7 @@ def test_the_widget_page_does_not_shift_at_load_nor_on_reconnect(app, browser):
 
 
 def wait_for_messages(page, received: list, count: int) -> None:
-    for _ in range(200):
-        if len(received) >= count:
-            return
-        page.wait_for_timeout(50)
-    raise AssertionError(f"{len(received)} of {count} socket messages")
+    wait_until(pumped(page, lambda: len(received) >= count), 10, f"{count} socket messages (got {len(received)})")
 
 
 def test_the_partner_page_does_not_shift_and_its_frame_height_does_not_bounce(app, browser):
@@ -248,17 +246,20 @@ CONTENT_HEIGHT = "el => Math.ceil(el.getBoundingClientRect().height)"
 def follows_content(page, frames: dict) -> None:
     """Wait until every frame's height is its content's; the last mismatch if that never happens."""
     mismatch: dict = {}
-    for _ in range(60):
-        mismatch = {}
+
+    def followed() -> bool:
+        mismatch.clear()
         for slot, frame in frames.items():
             outer = frame.evaluate("el => el.getBoundingClientRect().height")
             inner = frame.content_frame.locator(".bw-root").evaluate(CONTENT_HEIGHT)
             if abs(outer - inner) > 1:
                 mismatch[slot] = (outer, inner)
-        if not mismatch:
-            return
-        page.wait_for_timeout(100)
-    raise AssertionError(f"frames not following their content (frame, content): {mismatch}")
+        return not mismatch
+
+    try:
+        wait_until(followed, 6, "every frame's height its content's")
+    except TimeoutError:
+        raise AssertionError(f"frames not following their content (frame, content): {mismatch}") from None
 
 
 def test_a_frame_asked_to_load_that_never_answers_is_reported_unreachable(app, browser):
