@@ -4,13 +4,14 @@ top window with the placeholders filled, or stays when the host page takes it; k
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 
-from tests.served_app import manage_shell, served_app
+from tests.served_app import manage_shell
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -18,29 +19,28 @@ ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "play-admin-pw-0123"
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    """`manage.py serve` with a play link on the demo widget to the partner page itself (its own origin)."""
-    with served_app(tmp_path_factory.mktemp("serve")) as running:
-        partner = f"http://localhost:{running['port']}"
-        query = "played={gameType}&in={lang}&round={roundId}"
-        template = f"{partner}/demo/partner/?widget_origin={running['base']}&{query}"
-        manage_shell(
-            running,
-            "from play.models import PlaySettings; from widget.models import Widget; "
-            "w = Widget.objects.enabled().first(); "
-            f"PlaySettings.objects.create(widget=w, url_template={template!r}, age_mark='18+', "
-            f"responsible_url={partner + '/demo/partner/?help=1'!r}); "
-            "from django.contrib.auth.models import User; "
-            f"User.objects.create_superuser('partner', 'p@e.com', {PASSWORD!r}); "
-            "print('ok')",
-        )
-        yield running | {"partner": partner}
+def prepare_app(running: dict) -> dict:
+    """conftest's `app` with a play link on the demo widget to the partner page itself (its own origin)."""
+    partner = f"http://localhost:{running['port']}"
+    query = "played={gameType}&in={lang}&round={roundId}"
+    template = f"{partner}/demo/partner/?widget_origin={running['base']}&{query}"
+    manage_shell(
+        running,
+        "from play.models import PlaySettings; from widget.models import Widget; "
+        "w = Widget.objects.enabled().first(); "
+        f"PlaySettings.objects.create(widget=w, url_template={template!r}, age_mark='18+', "
+        f"responsible_url={partner + '/demo/partner/?help=1'!r}); "
+        "from django.contrib.auth.models import User; "
+        f"User.objects.create_superuser('partner', 'p@e.com', {PASSWORD!r}); "
+        "print('ok')",
+    )
+    return running | {"partner": partner}
 
 
 def partner_page(app, browser):
     context = browser.new_context(viewport={"width": 360, "height": 740})
     page = context.new_page()
+    page.clock.install()  # time flows as usual; a test moves it on to fire the pages' timers at once
     page.goto(f"{app['partner']}/demo/partner/?widget_origin={app['base']}")
     frame = page.frame_locator("iframe")
     frame.locator('.bw-status[data-state="live"]').wait_for(timeout=8000)
@@ -96,14 +96,17 @@ def test_a_host_listener_calling_prevent_default_keeps_the_page_and_gets_the_dat
         })"""
     )
     before = page.url
+    navigations: list[str] = []
+    page.on("request", lambda r: r.is_navigation_request() and r.frame == page.main_frame and navigations.append(r.url))
     game_type, _ = first_game(frame)
     frame.locator(".bw-play").first.click()
     page.wait_for_function("window.selected !== undefined", timeout=3000)
     selected = page.evaluate("window.selected")
-    page.wait_for_timeout(1500)  # longer than the widget waits for an answer
+    page.clock.fast_forward(5000)  # longer than the widget waits for an answer: its timer fires now
+    frame.locator(".bw-play").first.get_attribute("href")  # a round trip through the frame after it
     after = page.url
     context.close()
-    assert after == before
+    assert after == before and navigations == [], navigations
     assert selected["cancelable"] is True and selected["gameType"] == game_type
     assert isinstance(selected["roundId"], int)
     query = parse_qs(urlsplit(selected["url"]).query)
@@ -168,7 +171,12 @@ def test_the_admin_refuses_a_foreign_play_link_previews_a_good_one_and_offers_th
 def test_with_new_tab_set_play_opens_a_tab_and_the_partner_page_stays(app, browser):
     def new_tab(on: bool) -> None:
         manage_shell(app, f"from play.models import PlaySettings; PlaySettings.objects.update(new_tab={on}); print(1)")
-        time.sleep(5.5)  # the server keeps a widget for 5 s (a save in the admin would tell it at once)
+
+        def served() -> bool:  # the server keeps a widget for 5 s (a save in the admin would tell it at once)
+            page = requests.get(app["base"] + app["widget"], timeout=5).text
+            return re.search(r'"newTab":\s*(true|false)', page).group(1) == ("true" if on else "false")
+
+        wait_until(served, 10, f"the widget page with new_tab={on}")
 
     new_tab(True)
     try:
