@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -38,7 +37,7 @@ from typing import Any
 import pytest
 
 from tests.engines import JS, NEEDS, Engine, start
-from tests.processes import ROOT, Proc, free_port, wait_until_answers
+from tests.processes import ROOT
 from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -53,34 +52,16 @@ SIZES = [(360, 740), (320, 640)]
 PAGES = ["widget", "partner"]
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """`manage.py serve` (sandbox, worker and daphne in one process), rounds four times as fast."""
-    workdir = tmp_path_factory.mktemp("engines-serve")
-    port = free_port()
-    env = {
-        **{
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("BETCORE_", "REDIS_URL", "DATABASE_URL", "DJANGO_"))
-        },
-        "DEBUG": "1",
-        "DATABASE_URL": f"sqlite:///{workdir}/db.sqlite3",
-        "SANDBOX_SPEED": "4",
-        "PYTHONUNBUFFERED": "1",
+SERVE_ENV = {"SANDBOX_SPEED": "4"}  # conftest's `app`: rounds four times as fast
+
+
+def prepare_app(running: dict[str, Any]) -> dict[str, str]:
+    """The widget page and the demo partner page of conftest's `app` (sandbox, worker and daphne in one process)."""
+    return {
+        "widget": running["base"] + running["widget"],
+        # The partner page is on another origin (localhost) than the widget (127.0.0.1).
+        "partner": f"http://localhost:{running['port']}/demo/partner/?widget_origin={running['base']}",
     }
-    server = Proc("serve", [sys.executable, "manage.py", "serve", "--port", str(port)], env, workdir)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        assert wait_until_answers(base + "/readyz", timeout=60, ready=lambda r: r.status_code == 200), server.output()
-        widget_path = server.wait_for_output(r"widget page:\s+http://[^/]+(/w/[^/]+/)").group(1)
-        yield {
-            "widget": base + widget_path,
-            # The partner page is on another origin (localhost) than the widget (127.0.0.1).
-            "partner": f"http://localhost:{port}/demo/partner/?widget_origin={base}",
-        }
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module", params=["chromium", "webkit", "gecko"])
