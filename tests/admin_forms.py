@@ -1,8 +1,30 @@
-"""Valid admin form data for themes and widgets, for tests that change one field at a time."""
+"""Admin form data for themes and widgets (valid, for tests that change one field at a time) and hostile strings."""
 
 from __future__ import annotations
 
 from typing import Any
+
+# Strings every URL parameter and admin field is fed: refusals, never a 500 or an ERROR log.
+HOSTILE = [
+    "\x00",
+    "abc\x00def",
+    "\u202eevil\u202c",  # bidi override
+    "x" * 10_000,
+    "²",
+    "٣",
+    "line\r\nSet-Cookie: x=1",
+    "<script>alert(1)</script>",
+    "%00",
+    "../../etc/passwd",
+    "https://:x;report-uri@a.com",
+    # Malformed IPv6 literals: urlsplit raises for some, quietly drops the brackets of others.
+    "https://[a:b]",
+    "https://[::1",
+    "https://[v1.x]",
+    "https://[::1]x",
+    "é…",  # non-ASCII where ASCII is expected (a bearer token)
+    "9" * 30,  # a number no column holds
+]
 
 
 def theme_form_data(**changes: Any) -> dict[str, Any]:

@@ -356,7 +356,7 @@ async def test_redis_adds_every_processes_viewers_per_slot_so_the_peak_is_the_to
 
 @pytest.mark.django_db
 def test_hostile_values_in_every_play_field_are_form_errors_or_saved_never_a_crash(admin_client, theme, offered_names):
-    from tests.test_hostile_input import HOSTILE
+    from tests.admin_forms import HOSTILE
 
     fields = ("url_template", "age_mark", "responsible_text", "responsible_url", "hidden_languages")
     base = widget_form_data(theme.pk, allowed_origins="https://partner.example") | inline_data(admin_client)
