@@ -157,12 +157,18 @@ def test_axe_finds_no_accessibility_violations(app, browser, scheme):
     assert violations == []
 
 
-def test_the_pause_control_stops_the_ticker_and_resume_brings_it_back(app, browser):
+def live_page_on_a_clock(app, browser):
+    """The widget page at 360 by 740, live, on a clock the test can move (time flows as usual until then)."""
     context = browser.new_context(viewport={"width": 360, "height": 740})
     page = context.new_page()
-    page.clock.install()  # time flows as usual until the test moves it on
+    page.clock.install()
     page.goto(app["base"] + app["widget"])
     page.locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
+    return context, page
+
+
+def test_the_pause_control_stops_the_ticker_and_resume_brings_it_back(app, browser):
+    context, page = live_page_on_a_clock(app, browser)
     countdown = page.locator(".bw-countdown:not([hidden])").first
     countdown.wait_for(timeout=40000)
     button = page.locator(".bw-pause")
@@ -331,11 +337,7 @@ def test_embed_js_ignores_messages_from_other_origins(app, browser):
 
 
 def test_betting_closes_at_the_deadline_and_a_paused_feed_dims_cards_and_stops_countdowns(app, browser):
-    context = browser.new_context(viewport={"width": 360, "height": 740})
-    page = context.new_page()
-    page.clock.install()  # time flows as usual until the test moves it on
-    page.goto(app["base"] + app["widget"])
-    page.locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
+    context, page = live_page_on_a_clock(app, browser)
     betting = page.locator('.bw-game:has(.bw-state[data-state="betting"]):has(.bw-countdown:not([hidden]))').first
     betting.wait_for(timeout=40000)
     game_type = betting.get_attribute("data-t")
