@@ -485,7 +485,7 @@ function connect() {
     // seconds; capped at 4 s for the first minute of an outage, so a process back after
     // a short restart has every viewer again within seconds, then at 30 s.
     if (attempt === 0) lostAt = Date.now();
-    const cap = Date.now() - lostAt < 60000 ? 4000 : 30000;
+    const cap = Date.now() - lostAt < 60 * 1000 ? 4 * 1000 : 30 * 1000;
     const delay = Math.min(cap, 1000 * 1.6 ** attempt) * (0.5 + Math.random() / 2);
     attempt += 1;
     retryTimer = setTimeout(connect, delay);
