@@ -58,8 +58,11 @@ system-deps: ## Debian's chromium, firefox-esr and WebKitGTK with Xvfb (browser 
 
 bench: $(VENV)/.bench node_modules/.installed ## Install what the benchmarks need (picows, Node ws); then e.g. .venv/bin/python bench/fanout.py
 
+# The suite waits on real servers, browsers and feeds more than it computes: three workers
+# on two cores, one test file per worker (module fixtures start their servers once).
+TEST_WORKERS ?= 3
 test: lint node_modules/.installed system-deps ## Run the whole test suite (lint and type checks included)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(VENV)/.installed ## Lint, check formatting and types (mypy; --strict on betcore/ and sandbox/)
 	$(VENV)/bin/ruff check .

@@ -19,7 +19,10 @@ import requests
 from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
-REDIS_URL = "redis://127.0.0.1:6379/5"
+# Clusters flush their Redis database: each pytest-xdist worker has its own (gw0 → 8,
+# gw1 → 9, …), a run without workers uses 5.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+REDIS_URL = f"redis://127.0.0.1:6379/{8 + int(_WORKER[2:]) if _WORKER.startswith('gw') else 5}"
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
