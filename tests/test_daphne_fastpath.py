@@ -11,17 +11,10 @@ from websockets.asyncio.client import connect
 
 from tests.frames import messages_in
 from tests.live import insecure_tls, scrape, wait_live
-from tests.processes import Cluster, self_signed_certificate
+from tests.processes import self_signed_certificate
 from widget.daphne_fastpath import self_test
 
-pytestmark = [pytest.mark.slow, pytest.mark.services]
-
-
-@pytest.fixture
-def cluster(tmp_path):
-    running = Cluster(tmp_path, database="sqlite")
-    yield running
-    running.close()
+pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.cluster(database="sqlite")]
 
 
 def test_the_installed_daphne_twisted_and_autobahn_pass_the_start_up_self_test():

@@ -24,7 +24,7 @@ from tests.live import StalledViewer, scrape, wait_live
 from tests.processes import Cluster
 from widget.socket_limits import MAX_BACKLOG_BYTES
 
-pytestmark = [pytest.mark.slow, pytest.mark.services]
+pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.cluster(database="sqlite")]
 
 LOOPBACK = Env({"P": "127.0.0.1/32,::1/128"}).networks("P", [])
 
@@ -51,26 +51,25 @@ def test_the_client_address_comes_from_trusted_proxies_only(peer, headers, clien
 
 
 @pytest.fixture
-def cluster(tmp_path):
-    running = Cluster(tmp_path, database="sqlite")
-    running.worker("worker")
-    yield running
-    running.close()
+def fed(cluster):
+    """The shared ``cluster`` (SQLite) with its feed worker running."""
+    cluster.worker("worker")
+    return cluster
 
 
-async def test_a_widget_route_behind_a_pass_through_middleware_keeps_every_limit(cluster):
-    web, port = cluster.web("web", application="tests.wrapped_asgi:application")
-    await wait_live(cluster)
+async def test_a_widget_route_behind_a_pass_through_middleware_keeps_every_limit(fed):
+    web, port = fed.web("web", application="tests.wrapped_asgi:application")
+    await wait_live(fed)
     base = f"127.0.0.1:{port}"
     # A ping flood is closed as too chatty.
-    async with connect(f"ws://{base}/ws/w/{cluster.widget_id}/", origin=f"http://{base}") as socket:
+    async with connect(f"ws://{base}/ws/w/{fed.widget_id}/", origin=f"http://{base}") as socket:
         await socket.recv()
         for _ in range(50):
             await socket.ping()
         await asyncio.wait_for(socket.wait_closed(), 10)
         assert socket.close_code == CloseCode.TOO_CHATTY
     # Viewers that stop reading are held to the backlog cap while asking for snapshots.
-    viewers = [StalledViewer(port, cluster.widget_id) for _ in range(3)]
+    viewers = [StalledViewer(port, fed.widget_id) for _ in range(3)]
     peak = 0.0
     deadline = time.monotonic() + 90
     # Until the cap has dropped updates for them (the kernel buffers take the first ~70 KB each).
@@ -95,12 +94,12 @@ async def test_a_widget_route_behind_a_pass_through_middleware_keeps_every_limit
         viewer.sock.close()
 
 
-async def test_a_server_that_does_not_hand_over_the_connection_is_reported_once_at_error(cluster):
-    web, port = cluster.web("plain-daphne", server="daphne")
-    await wait_live(cluster)
+async def test_a_server_that_does_not_hand_over_the_connection_is_reported_once_at_error(fed):
+    web, port = fed.web("plain-daphne", server="daphne")
+    await wait_live(fed)
     base = f"127.0.0.1:{port}"
     for _ in range(2):
-        async with connect(f"ws://{base}/ws/w/{cluster.widget_id}/", origin=f"http://{base}") as socket:
+        async with connect(f"ws://{base}/ws/w/{fed.widget_id}/", origin=f"http://{base}") as socket:
             await socket.recv()
             figures = scrape(port)
         # Counted while open (the previous socket's close may still be on its way: at least one).
@@ -118,11 +117,11 @@ def get_from(source: str, port: int, path: str, forwarded_for: str | None = None
     return status
 
 
-async def test_forwarded_addresses_open_nothing_unless_a_trusted_proxy_sends_them(cluster):
-    _, port = cluster.web(
+async def test_forwarded_addresses_open_nothing_unless_a_trusted_proxy_sends_them(fed):
+    _, port = fed.web(
         "web", OPS_ALLOWED_NETWORKS="127.0.0.1/32", TRUSTED_PROXIES="127.0.0.1/32", WIDGET_SOCKETS_PER_CLIENT="3"
     )
-    await wait_live(cluster)
+    await wait_live(fed)
     assert get_from("127.0.0.1", port, "/metrics") == 200
     assert get_from("127.0.0.2", port, "/metrics", forwarded_for="127.0.0.1") == 403, "a client cannot claim loopback"
     assert get_from("127.0.0.1", port, "/metrics", forwarded_for="203.0.113.9") == 403, "the proxy's client is outside"
@@ -130,7 +129,7 @@ async def test_forwarded_addresses_open_nothing_unless_a_trusted_proxy_sends_the
     base, held = f"127.0.0.1:{port}", []
     for index in range(3):
         socket = await connect(
-            f"ws://{base}/ws/w/{cluster.widget_id}/",
+            f"ws://{base}/ws/w/{fed.widget_id}/",
             origin=f"http://{base}",
             additional_headers={"X-Forwarded-For": f"198.51.100.{index}"},
             local_addr=("127.0.0.2", 0),
@@ -138,7 +137,7 @@ async def test_forwarded_addresses_open_nothing_unless_a_trusted_proxy_sends_the
         await socket.recv()
         held.append(socket)
     async with connect(
-        f"ws://{base}/ws/w/{cluster.widget_id}/",
+        f"ws://{base}/ws/w/{fed.widget_id}/",
         origin=f"http://{base}",
         additional_headers={"X-Forwarded-For": "198.51.100.200"},
         local_addr=("127.0.0.2", 0),

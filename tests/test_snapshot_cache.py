@@ -22,10 +22,12 @@ class CountedRead:
 
     def __init__(self) -> None:
         self.calls = 0
+        self.started = asyncio.Event()
         self.release = asyncio.Event()
 
     async def __call__(self) -> Frame:
         self.calls += 1
+        self.started.set()
         await self.release.wait()
         return Frame(f'{{"type":"snapshot","read":{self.calls}}}')
 
@@ -33,7 +35,7 @@ class CountedRead:
 async def test_viewers_asking_together_share_one_read_and_one_frame():
     cache, read = SnapshotCache(lambda: 0.0), CountedRead()
     waiting = [asyncio.create_task(cache.frame(("k",), read)) for _ in range(50)]
-    await asyncio.sleep(0)
+    await read.started.wait()
     read.release.set()
     frames = await asyncio.gather(*waiting)
     assert read.calls == 1
@@ -58,7 +60,7 @@ async def test_a_viewer_leaving_mid_read_does_not_cancel_the_others():
     cache, read = SnapshotCache(), CountedRead()
     leaving = asyncio.create_task(cache.frame("k", read))
     staying = asyncio.create_task(cache.frame("k", read))
-    await asyncio.sleep(0)
+    await read.started.wait()
     leaving.cancel()
     read.release.set()
     assert json.loads((await staying).text)["read"] == 1
