@@ -26,11 +26,11 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from betcore.hub_reasons import ConnectionLost, describe_failure
+from betcore.hub_stats import HubStats
 from betcore.signalr_client import (
     MAX_RECORD_BYTES,
     RS,
@@ -72,21 +72,6 @@ def games_info_payload(arguments: Any) -> bool:
         except ValueError:
             return False
     return isinstance(first, dict) and isinstance(first.get("wgi"), list)
-
-
-@dataclass
-class HubStats:
-    connected: bool = False
-    reconnects: int = 0
-    bad_records: int = 0
-    unknown_targets: dict[str, int] = field(default_factory=dict)  # method name -> invocations ignored
-    last_traffic: float = 0.0  # time.monotonic() of the last frame (data or ping)
-    sessions: int = 0
-    last_error: str = ""
-    reason: str = ""  # why the hub is not streaming, in plain words; "" once pushes flow
-    connection_mode: str = ""  # "negotiate" or "direct", once a connection was made
-    push_targets: tuple[str, ...] = ()  # method names accepted as pushes
-    bad_reasons: set[str] = field(default_factory=set)
 
 
 class HubSupervisor:

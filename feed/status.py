@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from betcore.hub import HubStats
+from betcore.hub_stats import HubStats
 from betcore.rest import BetcoreRest
 from feed import metrics
 from feed.protocol.browser import StatusMessage
