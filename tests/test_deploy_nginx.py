@@ -85,8 +85,7 @@ def test_widget_page_and_socket_over_https_and_the_per_client_socket_cap(front):
             assert json.loads(await again.recv())["type"] == "snapshot"
             sockets.append(again)
         finally:
-            for opened in sockets:
-                await opened.close()
+            await asyncio.gather(*(opened.close() for opened in sockets))  # each close waits for its handshake
 
     asyncio.run(scenario())
 
