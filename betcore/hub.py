@@ -16,6 +16,8 @@ WebSocket when negotiate answers 404/405 (``negotiate="auto"``), sends the token
 the query and the ``Authorization`` header (``token_in="both"``), and adopts the
 method name of games-info pushes that arrive under another name (``push_target="auto"``).
 Why it is not streaming, when it is not, is kept in ``stats.reason`` in plain words.
+The URL and token placement are in ``betcore.hub_addressing``, the push-target
+adoption in ``betcore.hub_push_targets``.
 """
 
 from __future__ import annotations
@@ -27,51 +29,32 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from betcore.hub_addressing import (
+    NEGOTIATE_MODES,
+    TOKEN_PLACEMENTS,
+    is_direct_url,
+    token_in_header,
+    token_in_query,
+    url_with_token,
+)
+from betcore.hub_push_targets import SUBSCRIPTION, adopt_push_target
 from betcore.hub_reasons import ConnectionLost, describe_failure
 from betcore.hub_stats import HubStats
-from betcore.signalr_client import (
-    MAX_RECORD_BYTES,
-    RS,
-    FeedHubConnection,
-    TolerantJsonHubProtocol,
-    failed_in_negotiate,
-    http_status,
-)
+from betcore.signalr_client import FeedHubConnection
+from betcore.signalr_errors import failed_in_negotiate, http_status
+from betcore.signalr_protocol import RS, TolerantJsonHubProtocol
 
 log = logging.getLogger("betcore.hub")
 # signalrcore logs URLs and headers (with the token) at debug level: keep it above that.
 logging.getLogger("SignalRCoreClient").setLevel(logging.WARNING)
 
-SUBSCRIPTION = "SubOnWholeGamesInfo"
-NEGOTIATE_MODES = ("auto", "always", "never")
-TOKEN_PLACEMENTS = ("both", "query", "header")
-MAX_TARGET_NAMES = 20  # distinct unknown method names remembered (a hostile hub cannot grow this)
 # A wait for a wall-clock moment (the REST client's credentials backoff) looks at the clock again
 # this often: that clock can jump (NTP, a resumed VM, a test moving its clock forward).
 RECHECK_SECONDS = 1.0
 # The wall clock BetcoreRest's ``retry_at`` is in. Looked up when a supervisor is made, so a test
 # that gives BetcoreRest its own clock replaces this too (the worker makes the supervisor itself).
 wall_clock: Callable[[], float] = time.time
-
-
-def url_with_token(url: str, token: str) -> str:
-    """``url`` with ``access_token`` in its query, as BETCORE's docs and browsers send it."""
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "access_token"]
-    return urlunsplit(parts._replace(query=urlencode([*query, ("access_token", token)])))
-
-
-def games_info_payload(arguments: Any) -> bool:
-    """Whether an invocation's arguments look like a games-info push (an object with ``wgi``)."""
-    first = arguments[0] if isinstance(arguments, list) and arguments else arguments
-    if isinstance(first, str) and len(first) <= MAX_RECORD_BYTES:
-        try:
-            first = json.loads(first)
-        except ValueError:
-            return False
-    return isinstance(first, dict) and isinstance(first.get("wgi"), list)
 
 
 class HubSupervisor:
@@ -111,8 +94,7 @@ class HubSupervisor:
         self.stats.push_targets = (SUBSCRIPTION if self.auto_target else push_target,)
         self._accepted = {name.lower() for name in self.stats.push_targets}
         self.negotiate = negotiate
-        # A ws(s):// URL is a direct WebSocket URL, as BETCORE's docs print it.
-        self._direct = negotiate == "never" or (negotiate == "auto" and hub_url.lower().startswith(("ws:", "wss:")))
+        self._direct = negotiate == "never" or (negotiate == "auto" and is_direct_url(hub_url))
         self.token_in = token_in
         self.on_record = on_record
         self.silence_seconds = silence_seconds
@@ -188,11 +170,11 @@ class HubSupervisor:
             self._on_invocation, self._on_close_message, self._on_bad_record, self._on_traffic, self.on_record
         )
         token = self.token()
-        url = url_with_token(self.hub_url, token) if self.token_in in ("both", "query") else self.hub_url
+        url = url_with_token(self.hub_url, token) if token_in_query(self.token_in) else self.hub_url
         hub = FeedHubConnection(
             url,
             protocol=protocol,  # handshake version 1, not signalrcore's 0
-            bearer_token=token if self.token_in in ("both", "header") else None,
+            bearer_token=token if token_in_header(self.token_in) else None,
             skip_negotiation=self._direct,
         )
         hub.on_open(opened.set)
@@ -289,29 +271,8 @@ class HubSupervisor:
 
     def _adopt(self, target: str, arguments: Any) -> bool:
         """An invocation under an unexpected name: count it; in auto mode, take it if it carries games info."""
-        counts = self.stats.unknown_targets
-        key = target if target in counts or len(counts) < MAX_TARGET_NAMES else "(other)"
-        counts[key] = counts.get(key, 0) + 1
-        looks_like_push = games_info_payload(arguments)
-        if looks_like_push and self.auto_target and self._pushes_delivered == 0:
-            self._accepted.add(target.lower())
-            self.stats.push_targets = (*self.stats.push_targets, target)
-            log.warning(
-                "games-info pushes arrive under the client method %r, not %r; using it "
-                "(set BETCORE_PUSH_TARGET=%s to make this explicit)",
-                target,
-                SUBSCRIPTION,
-                target,
-            )
-            return True
-        if counts[key] == 1:
-            log.warning("hub invoked client method %r, which is not a push target; ignored", target)
-        if looks_like_push:
-            self.stats.reason = (
-                f"games-info pushes arrive under {target!r} but BETCORE_PUSH_TARGET accepts only "
-                f"{', '.join(self.stats.push_targets)}"
-            )
-        return False
+        may_adopt = self.auto_target and self._pushes_delivered == 0
+        return adopt_push_target(self.stats, self._accepted, target, arguments, may_adopt=may_adopt)
 
     def _on_close_message(self, data: dict[str, Any]) -> None:
         error = str(data.get("error") or "closed by server")[:200]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import ssl
 
-from betcore.signalr_client import http_status
+from betcore.signalr_errors import http_status
 
 
 class ConnectionLost(ConnectionError):

@@ -22,8 +22,9 @@ from urllib.parse import parse_qsl, urlsplit
 import requests
 
 from betcore.hub import HubSupervisor
-from betcore.messages import MessageError, parse_push
+from betcore.messages import parse_push
 from betcore.rest import BetcoreError, BetcoreRest
+from betcore.value_parsing import MessageError
 
 FORMAT_VERSION = 1
 REDACTED = "<redacted>"

@@ -14,8 +14,10 @@ from collections.abc import Callable, Iterable, Sized
 from statistics import median
 from typing import Any
 
-from betcore.messages import GAME_FIELDS, MessageError, parse_jackpots, parse_push, parse_translations
+from betcore.messages import GAME_FIELDS, parse_push
+from betcore.rest_answers import parse_jackpots, parse_translations
 from betcore.streams import find_streams
+from betcore.value_parsing import MessageError
 
 PAYLOAD_FIELDS = frozenset({"sId", "tst", "im", "bt", "wgi"})
 

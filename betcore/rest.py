@@ -22,9 +22,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from betcore.messages import (
+from betcore.rest_answers import (
     JackpotRow,
-    MessageError,
     RoundInfo,
     parse_jackpots,
     parse_round_info,
@@ -32,6 +31,7 @@ from betcore.messages import (
     unwrap,
 )
 from betcore.streams import find_streams
+from betcore.value_parsing import MessageError
 
 log = logging.getLogger("betcore.rest")
 

@@ -1,4 +1,4 @@
-"""The one module that touches signalrcore: a hub connection the supervisor can trust.
+"""The hub connection the supervisor can trust, built on signalrcore and checked first.
 
 signalrcore 1.0.2 is used through subclasses of its own classes, never by patching it:
 
@@ -9,10 +9,10 @@ signalrcore 1.0.2 is used through subclasses of its own classes, never by patchi
   when the token travels in the URL), negotiation on or off, and ``send_raw`` for
   invocations written exactly as BETCORE's docs show them (no ``invocationId``, and not
   signalrcore's habit of copying the ``Authorization`` header into every message).
-- ``TolerantJsonHubProtocol``: JSON hub protocol version 1 that hands invocations and
-  Close messages on as plain dicts and never lets a bad record kill the reader thread.
-- ``http_status``: the HTTP status behind a failed negotiate or upgrade, from the
-  exception types signalrcore and urllib raise, not from message text.
+
+The other modules that touch signalrcore are ``betcore.signalr_protocol`` (the tolerant
+JSON hub protocol, which reads records) and ``betcore.signalr_errors`` (the HTTP status
+behind a failed negotiate or upgrade).
 
 Subclassing still reads signalrcore's private names (``_negotiate``, ``_callbacks``,
 ``_client``, …). ``self_test`` checks, once per process and before the first connection,
@@ -24,24 +24,16 @@ with the list of what is missing, instead of a connection failing deep inside a 
 from __future__ import annotations
 
 import functools
-import json
 import logging
-import re
 import socket
 import ssl
 import threading
-import urllib.error
-from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
 
 from signalrcore.hub.base_hub_connection import BaseHubConnection
-from signalrcore.hub.errors import HubError, UnAuthorizedHubError
-from signalrcore.messages.message_type import MessageType
 from signalrcore.messages.ping_message import PingMessage
 from signalrcore.protocol.json_hub_protocol import JsonHubProtocol
 from signalrcore.transport.base_transport import TransportState
-from signalrcore.transport.sockets.errors import SocketHandshakeError
 from signalrcore.transport.websockets.websocket_client import WebSocketClient
 from signalrcore.transport.websockets.websocket_transport import WebsocketTransport
 
@@ -107,18 +99,6 @@ def _check_started_client(transport: WebsocketTransport) -> None:
     missing = [name for name in STARTED_CLIENT_ATTRIBUTES if not hasattr(client, name)]
     if missing:
         raise SignalrcoreMismatch(f"signalrcore {self_test()} socket clients lack {', '.join(missing)}")
-
-
-RS = "\x1e"
-MAX_RECORD_BYTES = 1024 * 1024  # a push is a few hundred bytes; anything near this is not a push
-IGNORED_TYPES = {
-    MessageType.stream_item.value,
-    MessageType.stream_invocation.value,
-    MessageType.cancel_invocation.value,
-    MessageType.ack.value,
-    MessageType.sequence.value,
-}
-_STATUS_LINE = re.compile(r"HTTP/1\.[01] (\d{3})")
 
 
 class PromptlyClosingWebSocketClient(WebSocketClient):  # type: ignore[misc,unused-ignore]
@@ -216,94 +196,3 @@ class FeedHubConnection(BaseHubConnection):  # type: ignore[misc,unused-ignore]
     def stop(self) -> None:
         if self.transport is not None:
             self.transport.stop()
-
-
-def http_status(error: BaseException) -> int | None:
-    """The HTTP status behind a failed negotiate or WebSocket upgrade, if there was one."""
-    if isinstance(error, urllib.error.HTTPError):
-        return error.code
-    if isinstance(error, UnAuthorizedHubError):
-        return 401
-    if isinstance(error, HubError) and error.args and isinstance(error.args[0], int):
-        return error.args[0]
-    if isinstance(error, SocketHandshakeError):
-        match = _STATUS_LINE.search(str(error))
-        return int(match.group(1)) if match else None
-    return None
-
-
-def failed_in_negotiate(error: BaseException) -> bool:
-    """signalrcore raises urllib's HTTPError or HubError from negotiate, SocketHandshakeError from the upgrade."""
-    return isinstance(error, (urllib.error.HTTPError, HubError))
-
-
-class TolerantJsonHubProtocol(JsonHubProtocol):  # type: ignore[misc,unused-ignore]
-    """JSON hub protocol (version 1) that never lets a bad record kill the reader thread.
-
-    Invocations go straight to ``on_invocation`` (as plain dicts); Close messages to
-    ``on_close_message``; records that cannot be parsed to ``on_bad_record`` with a
-    reason. Only pings and completions reach signalrcore itself.
-    """
-
-    def __init__(
-        self,
-        on_invocation: Callable[[dict[str, Any]], None],
-        on_close_message: Callable[[dict[str, Any]], None],
-        on_bad_record: Callable[[str], None],
-        on_traffic: Callable[[], None],
-        on_record: Callable[[str], None] | None = None,
-    ) -> None:
-        super().__init__(version=1)
-        self.on_invocation = on_invocation
-        self.on_close_message = on_close_message
-        self.on_bad_record = on_bad_record
-        self.on_traffic = on_traffic
-        self.on_record = on_record  # sees every record's text first (the probe records them)
-
-    def parse_messages(self, raw: Any) -> list[Any]:
-        self.on_traffic()
-        if isinstance(raw, bytes):
-            try:
-                raw = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                self.on_bad_record("frame is not UTF-8 text")
-                return []
-        messages = []
-        for text in raw.split(RS):
-            if not text.strip():
-                continue
-            if self.on_record is not None:
-                self.on_record(text)
-            message = self._record(text)
-            if message is not None:
-                messages.append(message)
-        return messages
-
-    def _record(self, text: str) -> Any:
-        if len(text) > MAX_RECORD_BYTES:
-            self.on_bad_record(f"record of {len(text)} bytes is over the {MAX_RECORD_BYTES} byte limit")
-            return None
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            self.on_bad_record(f"record is not JSON ({error.msg})")
-            return None
-        if not isinstance(data, dict):
-            self.on_bad_record("record is not a JSON object")
-            return None
-        kind = data.get("type")
-        if kind == MessageType.invocation.value:
-            self.on_invocation(data)
-            return None
-        if kind == MessageType.close.value:
-            self.on_close_message(data)
-            return None
-        if kind in (MessageType.completion.value, MessageType.ping.value):
-            try:
-                return self.get_message(data)
-            except (TypeError, ValueError) as error:
-                self.on_bad_record(f"type {kind} record is malformed ({error})")
-                return None
-        if kind not in IGNORED_TYPES and data:  # {} is a late handshake echo; harmless
-            self.on_bad_record(f"unknown message type {json.dumps(kind)[:20]}")
-        return None

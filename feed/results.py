@@ -13,8 +13,9 @@ import logging
 import time
 from typing import Any
 
-from betcore.messages import Game, RoundInfo
+from betcore.messages import Game
 from betcore.rest import BetcoreError, BetcoreRest, CredentialsRejected
+from betcore.rest_answers import RoundInfo
 from feed.protocol.browser import ResultMessage
 from feed.protocol.keys import game_group, results_key
 from feed.protocol.views import ResultView

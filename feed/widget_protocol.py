@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from betcore.messages import PLAY_STATUSES, STATES, Game, GamesInfo, JackpotRow, RoundInfo
+from betcore.messages import PLAY_STATUSES, STATES, Game, GamesInfo
+from betcore.rest_answers import JackpotRow, RoundInfo
 from feed.protocol.views import GameView, JackpotView, ResultView
 
 DEADLINE_TOLERANCE_MS = 1000  # bt in "seconds remaining" jitters with tst; ignore sub-second drift

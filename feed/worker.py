@@ -15,8 +15,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from betcore.hub import HubSupervisor
-from betcore.messages import GamesInfo, MessageError, parse_push
+from betcore.messages import GamesInfo, parse_push
 from betcore.rest import BetcoreError, BetcoreRest, CredentialsRejected
+from betcore.value_parsing import MessageError
 from feed import metrics
 from feed.audience import Wanted
 from feed.jackpots import JackpotKeeper

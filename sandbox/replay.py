@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from betcore.messages import MessageError, parse_timestamp
 from betcore.probe_report import read_recording, replay_problem, replayed_pushes
-from sandbox.simulation import dotnet_timestamp
+from betcore.value_parsing import MessageError, parse_timestamp
+from sandbox.rounds import dotnet_timestamp
 
 ID_FIELDS = ("i", "lrId", "id", "gameId")
 

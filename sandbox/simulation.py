@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from sandbox.catalog import CURRENCIES, DEFAULT_LANGUAGE, GAME_KINDS, HOSTILE_STRINGS, LANGUAGES, GameKind
+from sandbox.catalog import CURRENCIES, GAME_KINDS
+from sandbox.round_results import random_result
+from sandbox.rounds import ACTIVE, BETTING_TIME, CANCELLED, FINISHED, GAME_ACTION, REVIEW, GameTable, Round
+from sandbox.simulation_views import SimulationViews
 from sandbox.variants import Variants
-
-AWAITING, ACTIVE, FINISHED, REVIEW, CANCELLED = 1, 2, 3, 4, 5
-BETTING_TIME, GAME_ACTION = 1, 2
 
 AWAIT_SECONDS = 3.0
 REVIEW_SECONDS = 4.0
@@ -32,37 +31,8 @@ JACKPOT_WIN_CHANCE_PER_ROUND = 0.03
 HISTORY_ROUNDS = 5
 
 
-def dotnet_timestamp(epoch: float) -> str:
-    """ISO-8601 the way .NET writes a UTC DateTime: seven fractional digits and ``Z``."""
-    moment = datetime.fromtimestamp(epoch, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond:06d}0Z"
-
-
 @dataclass
-class Round:
-    id: int
-    game_type: int
-    ordinal: int
-    started_at: float
-    state: int = AWAITING
-    play_status: int = BETTING_TIME
-    betting_closes_at: float = 0.0
-    result: dict[str, Any] | None = None
-
-
-@dataclass
-class GameTable:
-    """One game type's running state."""
-
-    kind: GameKind
-    round: Round
-    phase: str = "awaiting"
-    phase_ends_at: float = 0.0
-    last_round_id: int = 0
-
-
-@dataclass
-class Simulation:
+class Simulation(SimulationViews):
     seed: int | None = None
     speed: float = 1.0
     hostile: bool = False
@@ -215,108 +185,4 @@ class Simulation:
             self.jackpots[key] = round(self.jackpots[key] + rate * elapsed, 2)
 
     def _result_for(self, game_type: int) -> dict[str, Any]:
-        rng = self.rng
-        if self.variants.result_shape == "unknown":
-            # A shape no renderer knows: nested lists, booleans, nulls, odd keys.
-            return {
-                "o": [
-                    {"k": f"x{rng.randint(1, 9)}", "v": [rng.randint(0, 99), rng.randint(0, 99)]},
-                    {"k": "y", "v": []},
-                ],
-                "ok": rng.random() < 0.5,
-                "meta": None,
-            }
-        if game_type == 1:
-            dice = [rng.randint(1, 6), rng.randint(1, 6)]
-            result: dict[str, Any] = {"dice": dice, "total": sum(dice)}
-        elif game_type == 2:
-            number = rng.randint(0, 36)
-            result = {"number": number, "color": "green" if number == 0 else rng.choice(["red", "black"])}
-        elif game_type == 3:
-            result = {
-                "winningHand": rng.randint(1, 6),
-                "combination": rng.choice(["Pair", "Two Pairs", "Straight", "Flush", "Full House"]),
-            }
-        elif game_type == 5:
-            player, banker = rng.randint(0, 9), rng.randint(0, 9)
-            winner = "Tie" if player == banker else ("Player" if player > banker else "Banker")
-            result = {"winner": winner, "player": player, "banker": banker}
-        else:
-            result = {"numbers": sorted(rng.sample(range(1, 81), 20))}
-        if self.hostile:
-            result["combination"] = rng.choice(HOSTILE_STRINGS)
-        return result
-
-    # -- what the API shows ----------------------------------------------------------
-
-    def whole_games_info(self, game_type: int, now: float) -> dict[str, Any]:
-        """The documented per-game part of a push: ``im``, ``bt`` and one ``wgi`` item."""
-        table = self.tables[game_type]
-        rnd = table.round
-        in_betting = table.phase == "betting"
-        return {
-            "im": table.phase == "maintenance",
-            # [SANDBOX] bt = Unix time (whole seconds) at which betting closes, 0 outside betting.
-            "bt": round(rnd.betting_closes_at) if in_betting else 0,
-            "wgi": [
-                {
-                    "i": rnd.id,
-                    "t": game_type,
-                    "ge": table.kind.edition,
-                    "lrId": table.last_round_id,
-                    "s": rnd.state,
-                    "ps": rnd.play_status,
-                    "cr": rnd.ordinal,
-                    "sdt": dotnet_timestamp(rnd.started_at),
-                    **({"res": rnd.result} if self.variants.results_in_push and rnd.result is not None else {}),
-                }
-            ],
-        }
-
-    def game_info(self, game_id: int) -> dict[str, Any] | None:
-        rnd = self.rounds.get(game_id)
-        if rnd is None:
-            return None
-        game = {
-            "i": rnd.id,
-            "t": rnd.game_type,
-            "ge": self.tables[rnd.game_type].kind.edition,
-            "s": rnd.state,
-            "sdt": dotnet_timestamp(rnd.started_at),
-        }
-        shape = self.variants.info_shape
-        if shape == "nested":
-            return {"game": game, "result": rnd.result}
-        if shape == "inline":
-            return {**game, **(rnd.result or {})}
-        return {**game, "result": rnd.result}
-
-    def translations(self, language: str) -> list[dict[str, Any]]:
-        rows = []
-        names_language = language if language in LANGUAGES else DEFAULT_LANGUAGE
-        for game_type, table in self.tables.items():
-            name = table.kind.names[names_language]
-            if self.hostile:
-                name = f"{name} {HOSTILE_STRINGS[game_type % len(HOSTILE_STRINGS)]}"
-            shown_id: int | str = str(game_type) if self.variants.translation_ids == "string" else game_type
-            rows.append({"gameType": shown_id, "languageCode": names_language, "name": name})
-        return rows
-
-    def jackpot_rows(self, game_type: int | None, currency: str | None) -> Any:
-        """The accumulated jackpots in the shape the ``jackpots_shape`` variant asks for."""
-        shape = self.variants.jackpots_shape
-        if shape in ("amount", "object"):
-            # One accumulated amount: the first game type's EUR pot stands for "the" jackpot.
-            amount = self.jackpots[(min(self.tables), "EUR")]
-            return amount if shape == "amount" else {"amount": amount, "currencyCode": "EUR"}
-        if shape == "currency_rows":
-            return [
-                {"currencyCode": c, "amount": round(sum(a for (t, cc), a in self.jackpots.items() if cc == c), 2)}
-                for c in CURRENCIES
-                if currency is None or c == currency
-            ]
-        return [
-            {"gameType": t, "currencyCode": c, "amount": amount}
-            for (t, c), amount in sorted(self.jackpots.items())
-            if (game_type is None or t == game_type) and (currency is None or c == currency)
-        ]
+        return random_result(self.rng, game_type, self.variants, self.hostile)

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sandbox.simulation import Simulation, dotnet_timestamp
+from sandbox.rounds import dotnet_timestamp
+from sandbox.simulation import Simulation
 from sandbox.tokens import TokenIssuer
 from sandbox.variants import Variants
 

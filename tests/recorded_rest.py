@@ -1,6 +1,6 @@
 """REST answers from a probe recording, for worker tests that need no sandbox."""
 
-from betcore.messages import parse_round_info
+from betcore.rest_answers import parse_round_info
 
 
 class RecordedRest:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from channels.layers import InMemoryChannelLayer
 
-from betcore.messages import parse_round_info
+from betcore.rest_answers import parse_round_info
 from feed.audience import Wanted
 from feed.protocol.keys import game_group
 from feed.store import MemoryStore

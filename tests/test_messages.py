@@ -5,8 +5,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from betcore.messages import MessageError, betting_deadline, parse_jackpots, parse_push, parse_timestamp, unwrap
-from betcore.signalr_client import TolerantJsonHubProtocol
+from betcore.messages import betting_deadline, parse_push
+from betcore.rest_answers import parse_jackpots, unwrap
+from betcore.signalr_protocol import TolerantJsonHubProtocol
+from betcore.value_parsing import MessageError, parse_timestamp
 
 PUSH = {
     "sId": 4,

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from betcore.messages import JackpotRow, MessageError, parse_jackpots, parse_round_info, parse_translations
+from betcore.rest_answers import JackpotRow, parse_jackpots, parse_round_info, parse_translations
+from betcore.value_parsing import MessageError
 from feed.widget_protocol import RESULT_TEXT_LIMIT, result_fields, result_text
 
 json_values = st.recursive(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from betcore import signalr_client
-from betcore.signalr_client import FeedHubConnection, SignalrcoreMismatch, TolerantJsonHubProtocol
+from betcore.signalr_client import FeedHubConnection, SignalrcoreMismatch
+from betcore.signalr_protocol import TolerantJsonHubProtocol
 
 
 def protocol() -> TolerantJsonHubProtocol:
