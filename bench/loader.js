@@ -61,10 +61,9 @@ function record(viewer, now, text) {
   }
 }
 
-// As widget.js: 0.5-1 s, 0.8-1.6 s, 1.3-2.6 s, ... capped at 4 s for the first minute
-// since the socket was lost, 30 s after that.
+// As widget.js: 0.5-1 s, 0.8-1.6 s, 1.3-2.6 s, ... capped at 30 s.
 const widgetDelay = (attempt, closedAt) =>
-  Math.min(now() - closedAt < 60000 ? 4000 : 30000, 1000 * 1.6 ** attempt) * (0.5 + Math.random() / 2);
+  Math.min(30000, 1000 * 1.6 ** attempt) * (0.5 + Math.random() / 2);
 
 function reopen(index, attempt, closedAt) {
   const url = options.urls[index % options.urls.length];

@@ -91,8 +91,8 @@ def main() -> None:
         victim, port = webs[0]
         on_victim = sum((count + len(urls) - 1) // len(urls) for count in share)  # each loader spreads by index
         signalled = time.time()
-        victim.kill(signal.SIGTERM)
-        victim.process.wait(30)
+        victim.process.send_signal(signal.SIGTERM)  # daphne closes its sockets, then exits
+        victim.process.wait(120)
         stopped = time.time()
         spawned, listening, answered, polled = start_again(cluster, port)
         print(

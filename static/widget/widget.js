@@ -13,7 +13,6 @@ const FINAL_CLOSE_CODES = [4404, 4410]; // unknown widget, offline: reconnecting
 
 let socket = null;
 let attempt = 0;
-let lostAt = Date.now(); // when the socket was last lost (or the page loaded)
 let retryTimer = null;
 
 // ---- applying protocol messages
@@ -142,12 +141,10 @@ function connect() {
       return;
     }
     renderStatus();
-    // Backoff with jitter, so viewers of a restarted process come back spread over
-    // seconds; capped at 4 s for the first minute of an outage, so a process back after
-    // a short restart has every viewer again within seconds, then at 30 s.
-    if (attempt === 0) lostAt = Date.now();
-    const cap = Date.now() - lostAt < 60 * 1000 ? 4 * 1000 : 30 * 1000;
-    const delay = Math.min(cap, 1000 * 1.6 ** attempt) * (0.5 + Math.random() / 2);
+    // Backoff with full jitter, growing to 30 s: after a restart viewers come back spread
+    // over seconds. Not capped lower: thousands of viewers retrying every few seconds keep
+    // the stopping and the starting process busy, and recovery then takes a minute.
+    const delay = Math.min(30 * 1000, 1000 * 1.6 ** attempt) * (0.5 + Math.random() / 2);
     attempt += 1;
     retryTimer = setTimeout(connect, delay);
   });
