@@ -30,7 +30,7 @@ def probe(sandbox, seconds=2.0, secret=DEFAULT_SECRET):
         DEFAULT_PARTNER_ID,
         secret,
         seconds=seconds,
-        trial_seconds=0.8,
+        trial_seconds=1.5,  # a connection, its handshake and a push (every 500 ms), on a busy machine too
         out=out,
         game_types=[1, 3],
         log=lambda text: None,
