@@ -196,6 +196,8 @@ class Cluster:
             "PYTHONUNBUFFERED": "1",
             # Load tests and benchmarks open thousands of sockets from one address.
             "WIDGET_SOCKETS_PER_CLIENT": "100000",
+            # Clusters of parallel test workers must not collect static files into one folder at once.
+            "STATIC_ROOT": str(ROOT / "staticfiles" / (_WORKER or "main")),
             **self.extra_env,
             **extra,
         }

@@ -7,11 +7,11 @@ import json
 
 import pytest
 
-from feed.protocol.keys import game_key, names_key
+from feed.protocol.keys import game_group, game_key, names_key
 from feed.store import get_store
 from tests.sockets import connect, game, game_change, publish
-from tests.waiting import ShiftedClock
-from widget import snapshot_cache
+from tests.waiting import ShiftedClock, until
+from widget import delivery, snapshot_cache
 from widget.fanout import local_fanout
 from widget.frames import Frame
 from widget.snapshot_cache import KEEP_FOR, SnapshotCache
@@ -107,3 +107,23 @@ async def test_a_viewer_joining_after_a_change_gets_a_snapshot_with_it(widget):
     assert local_fanout().snapshots.generation >= 2  # the join and the event each opened a generation
     await first.disconnect()
     await second.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_update_that_arrives_while_the_first_snapshot_is_read_follows_it(widget, monkeypatch):
+    """A joining viewer hears the fan-out before its snapshot is read: the change waits behind it."""
+    await get_store().set_many({game_key(3): game(3, round_=1).to_wire(), names_key("en"): {"3": "Poker"}})
+    read = delivery.read_snapshot_message
+
+    async def read_after_a_change(*args, **kwargs):
+        await publish(game_change(3, round=2))
+        members = local_fanout().members
+        # The change has reached this viewer (held, not written) before the snapshot is read.
+        await until(lambda: any(member.held for member in members.get(game_group(3), ())), 5, "the change held")
+        return await read(*args, **kwargs)
+
+    monkeypatch.setattr(delivery, "read_snapshot_message", read_after_a_change)
+    viewer = await connect(f"/ws/w/{widget.public_id}/")
+    assert json.loads(await viewer.receive_from())["type"] == "snapshot"
+    assert json.loads(await viewer.receive_from())["changes"] == {"round": 2}
+    await viewer.disconnect()

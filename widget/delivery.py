@@ -27,6 +27,7 @@ from widget.socket_limits import MAX_BACKLOG_BYTES
 log = logging.getLogger("widget.socket")
 
 LITE_JACKPOT_INTERVAL = 30.0
+MAX_HELD = 64  # frames a joining viewer may wait with for its first snapshot
 
 
 class FeedDelivery:
@@ -40,10 +41,15 @@ class FeedDelivery:
     behind: bool
     closed: bool
     last_jackpots: float
+    # Until its first snapshot is sent, a viewer's updates wait behind it (in order), so the
+    # browser never gets a change before the state it applies to.
+    starting: bool = True
+    held: list[Frame] | None = None
 
     async def send_snapshot(self) -> bool:
         """Send the widget's current state; False when the state store could not be read."""
         if self._stalled():
+            self._stop_holding()
             return True  # a client asking for snapshots it does not read must not grow our buffers
         assert self.widget is not None
         game_types, language = tuple(self.game_types), self.language
@@ -64,7 +70,15 @@ class FeedDelivery:
         # Through the adapter: a viewer that gave up while the snapshot was read is skipped quietly.
         await self.socket.send_frame(frame)
         metrics.MESSAGES_SENT.inc()
+        # What arrived while the snapshot was read follows it; more may arrive meanwhile.
+        while self.held and self.socket is not None:
+            await self.socket.send_frame(self.held.pop(0))
+        self._stop_holding()
         return True
+
+    def _stop_holding(self) -> None:
+        self.starting = False
+        self.held = None
 
     def deliver_now(self, frame: Frame) -> bool | None:
         """The fan-out's hot path, without a coroutine per viewer: True if written, False if
@@ -73,7 +87,7 @@ class FeedDelivery:
         if self.paused:
             return False
         socket = self.socket
-        if self.lite or self.behind or socket is None or socket.mode != "direct":
+        if self.starting or self.lite or self.behind or socket is None or socket.mode != "direct":
             return None
         if self._stalled():
             return False
@@ -91,6 +105,14 @@ class FeedDelivery:
             if now - self.last_jackpots < LITE_JACKPOT_INTERVAL:
                 return False
             self.last_jackpots = now
+        if self.starting:
+            if self.held is None:
+                self.held = []
+            if len(self.held) >= MAX_HELD:  # the snapshot is slow: one more will replace them all
+                self.held.clear()
+                self.behind = True
+            self.held.append(frame)
+            return True
         if self._stalled():
             return False
         if self.behind:
