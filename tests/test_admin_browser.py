@@ -232,7 +232,7 @@ def shown_viewers(page, base: str, public_id: str) -> tuple[int, int, int]:
     return listed, on_page, on_index
 
 
-def wait_for_count(page, base: str, public_id: str, expected: int, timeout: float = 6.0) -> None:
+def wait_for_count(page, base: str, public_id: str, expected: int, timeout: float = 15.0) -> None:
     shown: list[tuple[int, int, int]] = []
     with contextlib.suppress(TimeoutError):
         wait_until(lambda: shown.append(shown_viewers(page, base, public_id)) or shown[-1] == (expected,) * 3, timeout)
