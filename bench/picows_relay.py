@@ -12,15 +12,12 @@ none), no pings of its own. Needs requirements-bench.txt (`make bench`).
 from __future__ import annotations
 
 import asyncio
-import json
 import resource
 import sys
 
-import requests
-import websockets
 from picows import WSFrame, WSListener, WSMsgType, WSTransport, WSUpgradeRequest, ws_create_server
+from reference_relay import hub_pushes  # bench/ is this script's directory
 
-RS = "\x1e"
 clients: set[WSTransport] = set()
 
 
@@ -43,35 +40,13 @@ def viewer_for(_request: WSUpgradeRequest) -> Viewer:
     return Viewer()  # every path, every origin: the loaders are the only clients
 
 
-def get_token(sandbox: str) -> str:
-    body = {"PartnerClientId": 1, "Secret": "sandbox-secret"}
-    url = sandbox + "/partnersmediator-service/api/v2/auth/token"
-    return requests.post(url, json=body, timeout=5).json()["token"]
-
-
 async def relay(sandbox: str, game_types: list[int]) -> None:
-    token = await asyncio.to_thread(get_token, sandbox)
-    hub = sandbox.replace("http://", "ws://") + f"/signalrhub-livefeed-service/hubs?access_token={token}"
-    async with websockets.connect(hub, ping_interval=None, max_size=None) as upstream:
-        await upstream.send(json.dumps({"protocol": "json", "version": 1}) + RS)
-        for game_type in game_types:
-            arguments = ["SubOnWholeGamesInfo", json.dumps({"GameType": game_type, "PartnerClientId": 1, "Count": 1})]
-            await upstream.send(json.dumps({"type": 1, "target": "Subscribe", "arguments": arguments}) + RS)
-
-        async def keepalive() -> None:
-            while True:
-                await asyncio.sleep(10)
-                await upstream.send('{"type":6}' + RS)
-
-        pinger = asyncio.create_task(keepalive())
-        async for frame in upstream:
-            if '"type":1' in frame:
-                payload = frame.encode() if isinstance(frame, str) else frame  # once, not per viewer
-                for transport in list(clients):  # a close during the loop must not end it
-                    # Copies into the transport's buffer and writes at once; what the kernel does not
-                    # take is queued by the transport, as websockets.broadcast does for the reference.
-                    transport.send(WSMsgType.TEXT, payload)
-        pinger.cancel()
+    async for frame in hub_pushes(sandbox, game_types):
+        payload = frame.encode()  # once, not per viewer
+        for transport in list(clients):  # a close during the loop must not end it
+            # Copies into the transport's buffer and writes at once; what the kernel does not
+            # take is queued by the transport, as websockets.broadcast does for the reference.
+            transport.send(WSMsgType.TEXT, payload)
 
 
 async def main() -> None:

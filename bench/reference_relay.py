@@ -13,6 +13,7 @@ import asyncio
 import json
 import resource
 import sys
+from collections.abc import AsyncIterator
 
 import requests
 import websockets
@@ -36,7 +37,9 @@ def get_token(sandbox: str) -> str:
     return requests.post(url, json=body, timeout=5).json()["token"]
 
 
-async def relay(sandbox: str, game_types: list[int]) -> None:
+async def hub_pushes(sandbox: str, game_types: list[int]) -> AsyncIterator[str]:
+    """Every games-info frame of the sandbox hub, unchanged: a minimal SignalR client (raw
+    JSON protocol, one Subscribe per game type, a ping every 10 s). The picows relay uses it too."""
     token = await asyncio.to_thread(get_token, sandbox)
     hub = sandbox.replace("http://", "ws://") + f"/signalrhub-livefeed-service/hubs?access_token={token}"
     async with websockets.connect(hub, ping_interval=None, max_size=None) as upstream:
@@ -51,10 +54,17 @@ async def relay(sandbox: str, game_types: list[int]) -> None:
                 await upstream.send('{"type":6}' + RS)
 
         pinger = asyncio.create_task(keepalive())
-        async for frame in upstream:
-            if '"type":1' in frame:
-                websockets.broadcast(clients, frame)
-        pinger.cancel()
+        try:
+            async for frame in upstream:
+                if '"type":1' in frame:
+                    yield str(frame)
+        finally:
+            pinger.cancel()
+
+
+async def relay(sandbox: str, game_types: list[int]) -> None:
+    async for frame in hub_pushes(sandbox, game_types):
+        websockets.broadcast(clients, frame)
 
 
 async def main() -> None:
