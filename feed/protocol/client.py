@@ -13,48 +13,39 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from feed.protocol.schema import ProtocolError, as_object, check, dump, exact_keys, game_type_of, text_to_object
 
 
+class _Bare:
+    """A browser message that is its ``type`` alone."""
+
+    __slots__ = ()
+    kind: ClassVar[str]
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"type": self.kind}
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> Self:
+        exact_keys(data, cls.kind, ("type",))
+        return cls()
+
+
 @dataclass(frozen=True, slots=True)
-class Resync:
+class Resync(_Bare):
     kind: ClassVar[str] = "resync"
 
-    def to_wire(self) -> dict[str, Any]:
-        return {"type": self.kind}
-
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> Resync:
-        exact_keys(data, cls.kind, ("type",))
-        return cls()
-
 
 @dataclass(frozen=True, slots=True)
-class Pause:
+class Pause(_Bare):
     kind: ClassVar[str] = "pause"
 
-    def to_wire(self) -> dict[str, Any]:
-        return {"type": self.kind}
-
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> Pause:
-        exact_keys(data, cls.kind, ("type",))
-        return cls()
-
 
 @dataclass(frozen=True, slots=True)
-class Resume:
+class Resume(_Bare):
     kind: ClassVar[str] = "resume"
-
-    def to_wire(self) -> dict[str, Any]:
-        return {"type": self.kind}
-
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> Resume:
-        exact_keys(data, cls.kind, ("type",))
-        return cls()
 
 
 @dataclass(frozen=True, slots=True)
