@@ -8,7 +8,9 @@ Two things Debian's WebKitGTK 2.50 does not give, and how they are got here:
 - The console: WebKitWebDriver does not do BiDi (no console events, no preload scripts) and
   MiniBrowser under automation prints nothing. A plain MiniBrowser asked to write console messages
   prints every frame's errors and uncaught exceptions, so each page whose console matters is loaded
-  once more in one, for a fixed time. Its window is not phone-sized, which does not matter for errors.
+  once more in one, for a fixed time, and then closed by a timer (left open, a software-rendered
+  live page keeps a core busy for the rest of the module). Its window is not phone-sized, which does
+  not matter for errors.
 
 As root, WebKit's sandbox does not start: it is switched off (these tests load only local pages).
 """
@@ -18,7 +20,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import time
+import threading
 from pathlib import Path
 from typing import IO, Any
 
@@ -62,8 +64,9 @@ class WebKit:
             # WebKit's sandbox refuses to run as root; these tests load only our local pages.
             self._env["WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS"] = "1"
         # The plain MiniBrowsers watch the consoles while the driven one does the rest.
-        self._console_runs = {url: self._start_console_run(url, index) for index, url in enumerate(console_urls)}
         self._console_seen: dict[str, str] = {}
+        self._console_lasted: dict[str, bool] = {}
+        self._console_runs = {url: self._start_console_run(url, index) for index, url in enumerate(console_urls)}
         options = webdriver.WebKitGTKOptions()
         options.binary_location = MINIBROWSER
         options.add_argument("--automation")
@@ -72,7 +75,8 @@ class WebKit:
         self.version = f"WebKitGTK {self._driver.capabilities['browserVersion']}"
         self._chrome_height: int | None = None
 
-    def _start_console_run(self, url: str, index: int) -> tuple[subprocess.Popen, Path, float]:
+    def _start_console_run(self, url: str, index: int) -> threading.Timer:
+        """A plain MiniBrowser on ``url`` for CONSOLE_SECONDS; the timer closes it and keeps what it printed."""
         output = self._workdir / f"minibrowser-console-{index}.log"
         with open(output, "w") as log:
             process = subprocess.Popen(
@@ -82,7 +86,19 @@ class WebKit:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        return process, output, time.monotonic() + CONSOLE_SECONDS
+        timer = threading.Timer(CONSOLE_SECONDS, self._close_console_run, args=(url, process, output))
+        timer.start()
+        return timer
+
+    def _close_console_run(self, url: str, process: subprocess.Popen, output: Path) -> None:
+        # A browser that did not last the whole time saw nothing worth trusting.
+        lasted = process.poll() is None
+        if lasted:
+            process.terminate()
+            process.wait(10)
+        text = output.read_text()
+        self._console_seen[url] = text if lasted else f"MiniBrowser for {url} exited {process.returncode}: {text}"
+        self._console_lasted[url] = lasted
 
     def open(self, url: str, width: int, height: int) -> None:
         if self._chrome_height is None:
@@ -125,19 +141,12 @@ class WebKit:
         ]
 
     def _finish_console_run(self, url: str) -> None:
-        process, output, until = self._console_runs.pop(url)
-        time.sleep(max(0.0, until - time.monotonic()))
-        # A browser that did not last the whole time saw nothing worth trusting.
-        assert process.poll() is None, f"MiniBrowser for {url} exited {process.returncode}: {output.read_text()}"
-        process.terminate()
-        process.wait(10)
-        self._console_seen[url] = output.read_text()
+        self._console_runs.pop(url).join()  # the timer has closed the browser and kept its output
+        assert self._console_lasted[url], self._console_seen[url]
 
     def close(self) -> None:
-        for process, _, _ in self._console_runs.values():
-            if process.poll() is None:
-                process.terminate()
-                process.wait(10)
+        for timer in self._console_runs.values():
+            timer.join()  # closes its browser when its time is up
         self._driver.quit()
         self._xvfb.terminate()
         self._xvfb.wait(10)
