@@ -5,6 +5,8 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -38,34 +40,38 @@ def probe(sandbox, seconds=2.0, secret=DEFAULT_SECRET):
     return records, out.getvalue()
 
 
-@pytest.mark.parametrize(
-    ("variants", "options", "expect"),
-    [
-        ({}, {}, {"modes": [True, True, True, True, True], "sid_shared": True, "target": "SubOnWholeGamesInfo"}),
-        ({"negotiate": False}, {}, {"modes": [False, False, True, True, True]}),
-        ({"token_in": "query"}, {}, {"modes": [True, False, True, False, True]}),
-        ({"token_in": "header"}, {}, {"modes": [False, True, False, True, True]}),
-        ({"sid_scope": "subscription"}, {}, {"sid_shared": False}),
-        ({"shared_round_ids": True}, {}, {"follows_not_one": True}),
-        ({"results_in_push": True, "result_shape": "unknown"}, {"payload_as_string": True}, {"strings": True}),
-        ({}, {"push_target": "WholeGamesInfo"}, {"target": "WholeGamesInfo"}),
-        ({"jackpots_shape": "amount"}, {}, {"jackpots": "float"}),
-    ],
-    ids=[
-        "default",
-        "no-negotiate",
-        "query-only",
-        "header-only",
-        "sid-per-sub",
-        "shared-ids",
-        "strings",
-        "target",
-        "one-jackpot",
-    ],
-)
-def test_probe_report_in_each_mode(variants, options, expect):
-    with Sandbox(seed=5, speed=4.0, ping_interval=1.0, variants=Variants(**variants), **options) as sandbox:
-        records, written = probe(sandbox)
+# Each mode: the sandbox's variants, its other options, and what the report must say.
+MODES = {
+    "default": ({}, {}, {"modes": [True, True, True, True, True], "sid_shared": True, "target": "SubOnWholeGamesInfo"}),
+    "no-negotiate": ({"negotiate": False}, {}, {"modes": [False, False, True, True, True]}),
+    "query-only": ({"token_in": "query"}, {}, {"modes": [True, False, True, False, True]}),
+    "header-only": ({"token_in": "header"}, {}, {"modes": [False, True, False, True, True]}),
+    "sid-per-sub": ({"sid_scope": "subscription"}, {}, {"sid_shared": False}),
+    "shared-ids": ({"shared_round_ids": True}, {}, {"follows_not_one": True}),
+    "strings": ({"results_in_push": True, "result_shape": "unknown"}, {"payload_as_string": True}, {"strings": True}),
+    "target": ({}, {"push_target": "WholeGamesInfo"}, {"target": "WholeGamesInfo"}),
+    "one-jackpot": ({"jackpots_shape": "amount"}, {}, {"jackpots": "float"}),
+}
+# A probe mostly waits (its trials and main phase): three at a time, each against its own sandbox.
+CONCURRENT_PROBES = 3
+
+
+@pytest.fixture(scope="module")
+def probed() -> Iterator[dict[str, Future]]:
+    """Every mode's probe, started together at the first test that needs one: mode -> (records, written)."""
+
+    def run(variants: dict, options: dict) -> tuple[list, str]:
+        with Sandbox(seed=5, speed=4.0, ping_interval=1.0, variants=Variants(**variants), **options) as sandbox:
+            return probe(sandbox)
+
+    with ThreadPoolExecutor(CONCURRENT_PROBES) as pool:
+        yield {mode: pool.submit(run, variants, options) for mode, (variants, options, _) in MODES.items()}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_probe_report_in_each_mode(probed: dict[str, Future], mode: str) -> None:
+    expect = MODES[mode][2]
+    records, written = probed[mode].result()
     lines = read_recording(written.splitlines())
     assert lines == records
     assert "sandbox-secret" not in written and "eyJ" not in written, "credentials and tokens are redacted"
