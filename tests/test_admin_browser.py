@@ -14,6 +14,7 @@ import sys
 import time
 
 import pytest
+from playwright.sync_api import expect
 from websockets.sync.client import connect
 
 from tests.processes import ROOT, Cluster
@@ -177,9 +178,10 @@ def test_a_partner_builds_a_theme_and_a_widget_from_scratch_with_only_the_ui(sin
     assert 'data-lang="page"' in page.locator("#bw-embed-script").input_value()
     copy = page.locator('.bw-copy[data-copy="bw-embed-script"]')
     copy.click()
-    page.wait_for_function("() => document.querySelector('.bw-copy').textContent === 'Copied'", timeout=2000)
+    # Locator expectations, not wait_for_function: the pages' CSP refuses the eval that polling needs.
+    expect(page.locator(".bw-copy").first).to_have_text("Copied", timeout=2000)
     assert page.evaluate("navigator.clipboard.readText()") == page.locator("#bw-embed-script").input_value()
-    page.wait_for_function("() => document.querySelector('.bw-copy').textContent === 'Copy'", timeout=3000)
+    expect(page.locator(".bw-copy").first).to_have_text("Copy", timeout=3000)
     page.screenshot(path=str(ARTIFACTS / "admin-widget-built.png"), full_page=True)
     # The snippet from the widget list too.
     page.goto(single["admin"] + "/admin/widget/widget/")
@@ -201,9 +203,8 @@ def test_an_open_widget_follows_a_saved_theme_and_goes_offline_when_switched_off
     set_value(admin, "#id_accent", colour)
     admin.click("input[name=_save]")
     saved = time.monotonic()
-    widget_page.wait_for_function(
-        f"() => getComputedStyle(document.querySelector('.bw-game')).borderLeftColor === 'rgb({red}, {green}, {blue})'",
-        timeout=2000,
+    expect(widget_page.locator(".bw-game").first).to_have_css(
+        "border-left-color", f"rgb({red}, {green}, {blue})", timeout=2000
     )
     assert time.monotonic() - saved < 2
     admin.goto(site["admin"] + "/admin/widget/widget/")
