@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from bench.fd import raise_limit  # noqa: E402
 from bench.measure import LOADERS, measure  # noqa: E402
 from bench.metrics import HOPS  # noqa: E402
-from bench.stacks import STACKS, Running, start_ours, start_relay, versions  # noqa: E402
+from bench.stacks import OPTIONAL_STACKS, STACKS, Running, start_ours, start_relay, versions  # noqa: E402
 from tests.processes import Cluster  # noqa: E402
 
 COLUMNS = (
@@ -53,9 +53,10 @@ def row(name: str, r: dict) -> str:
 
 def stack_list(text: str) -> list[str]:
     chosen = [name.strip() for name in text.split(",") if name.strip()]
-    unknown = set(chosen) - set(STACKS)
+    unknown = set(chosen) - set(STACKS) - set(OPTIONAL_STACKS)
     if unknown or not chosen:
-        raise argparse.ArgumentTypeError(f"choose from {','.join(STACKS)}; not {','.join(sorted(unknown))}")
+        known = ",".join(STACKS + OPTIONAL_STACKS)
+        raise argparse.ArgumentTypeError(f"choose from {known}; not {','.join(sorted(unknown))}")
     return chosen
 
 
@@ -107,7 +108,12 @@ def main() -> None:
     parser.add_argument("--speed", type=float, default=1.0, help="sandbox simulation speed (cadence stays 500 ms)")
     parser.add_argument("--client", choices=sorted(LOADERS), default="node", help="load-generator implementation")
     parser.add_argument("--layer", choices=["pubsub", "core"], default="pubsub", help="channels-redis layer")
-    parser.add_argument("--stacks", type=stack_list, default=list(STACKS), help=f"comma-separated: {','.join(STACKS)}")
+    parser.add_argument(
+        "--stacks",
+        type=stack_list,
+        default=list(STACKS),
+        help=f"comma-separated: {','.join(STACKS)} (the default), {','.join(OPTIONAL_STACKS)}",
+    )
     parser.add_argument("--skip-reference", action="store_true", help="only ours (same as --stacks ours)")
     options = parser.parse_args()
     stacks = ["ours"] if options.skip_reference else options.stacks

@@ -7,13 +7,17 @@
 // connected client. No permessage-deflate: compressing per connection would make it
 // slower than the floor it stands for. Run one per core, like the reference:
 //   node bench/node_ws_relay.js SANDBOX_URL PORT GAME_TYPE [GAME_TYPE ...]
-// prints "node ws relay ready" once it listens.
+// prints "node ws relay ready" once it listens. RELAY_EVERY=N in the environment sends only one
+// hub frame in N (the same frames to every client): the relay at a message rate like ours, to
+// compare what one message costs when messages are as sparse.
 "use strict";
 
 const WebSocket = require("ws");
 
 const RS = "\x1e";
 const [sandbox, port, ...gameTypes] = process.argv.slice(2);
+const every = Number(process.env.RELAY_EVERY || 1);
+let invocations = 0;
 
 const server = new WebSocket.WebSocketServer({
   host: "127.0.0.1",
@@ -49,6 +53,7 @@ async function relay() {
   upstream.on("message", (data, isBinary) => {
     // The hub's pings and handshake answer are not news for viewers; the reference drops them too.
     if (!data.includes('"type":1')) return;
+    if (invocations++ % every !== 0) return;
     // The broadcast from ws's README: the same Buffer to every open client, as a text frame.
     for (const client of server.clients) {
       if (client.readyState === WebSocket.OPEN) client.send(data, { binary: isBinary });

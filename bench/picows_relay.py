@@ -12,6 +12,7 @@ none), no pings of its own. Needs requirements-bench.txt (`make bench`).
 from __future__ import annotations
 
 import asyncio
+import os
 import resource
 import sys
 
@@ -40,8 +41,17 @@ def viewer_for(_request: WSUpgradeRequest) -> Viewer:
     return Viewer()  # every path, every origin: the loaders are the only clients
 
 
+# RELAY_EVERY=N: only one hub frame in N (the same ones to every client), for the cost of one
+# message when messages are as sparse as ours.
+EVERY = int(os.environ.get("RELAY_EVERY", "1"))
+
+
 async def relay(sandbox: str, game_types: list[int]) -> None:
+    pushes = 0
     async for frame in hub_pushes(sandbox, game_types):
+        pushes += 1
+        if (pushes - 1) % EVERY:
+            continue
         payload = frame.encode()  # once, not per viewer
         for transport in list(clients):  # a close during the loop must not end it
             # Copies into the transport's buffer and writes at once; what the kernel does not

@@ -13,6 +13,7 @@ cold start (a process that already held sockets reuses its heap and looks cheape
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import platform
 import subprocess
 import sys
@@ -26,6 +27,11 @@ from tests.processes import Cluster, Proc, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 STACKS = ("ours", "websockets", "node-ws", "picows")
+# Optional peers (--stacks): the same relays sending one hub frame in SPARSE_EVERY, so that each
+# viewer gets about as many messages as ours sends (changes only): the cost of one message when
+# messages are as sparse, which a relay's dense stream hides (a write to a sleeping reader costs more).
+SPARSE_EVERY = 15
+OPTIONAL_STACKS = ("node-ws-sparse", "picows-sparse")
 GAME_TYPES = ["3", "1", "2", "5"]  # the benchmark widget's games (tests/processes.py Cluster)
 
 
@@ -33,12 +39,21 @@ GAME_TYPES = ["3", "1", "2", "5"]  # the benchmark widget's games (tests/process
 class Relay:
     label: str
     program: list[str]  # run as program + [SANDBOX_URL, PORT, *GAME_TYPES]; prints one line when listening
+    every: int = 1  # RELAY_EVERY: one hub frame in this many is sent
 
 
 RELAYS = {
     "websockets": Relay("websockets relay", [sys.executable, str(ROOT / "bench" / "reference_relay.py")]),
     "node-ws": Relay("Node ws relay", ["node", str(ROOT / "bench" / "node_ws_relay.js")]),
     "picows": Relay("picows relay", [sys.executable, str(ROOT / "bench" / "picows_relay.py")]),
+    "node-ws-sparse": Relay(
+        f"Node ws relay, 1 frame in {SPARSE_EVERY}", ["node", str(ROOT / "bench" / "node_ws_relay.js")], SPARSE_EVERY
+    ),
+    "picows-sparse": Relay(
+        f"picows relay, 1 frame in {SPARSE_EVERY}",
+        [sys.executable, str(ROOT / "bench" / "picows_relay.py")],
+        SPARSE_EVERY,
+    ),
 }
 
 
@@ -75,7 +90,11 @@ def start_relay(key: str, sandbox_url: str, count: int) -> Running:
     for _ in range(count):
         port = free_port()
         process = subprocess.Popen(
-            [*relay.program, sandbox_url, str(port), *GAME_TYPES], cwd=ROOT, stdout=subprocess.PIPE, text=True
+            [*relay.program, sandbox_url, str(port), *GAME_TYPES],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "RELAY_EVERY": str(relay.every)},
         )
         if not process.stdout or not process.stdout.readline():
             raise RuntimeError(f"{relay.label} exited before listening")

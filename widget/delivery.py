@@ -89,6 +89,9 @@ class FeedDelivery:
         socket = self.socket
         if self.starting or self.lite or self.behind or socket is None or socket.mode != "direct":
             return None
+        written = socket.write_if_idle(frame)
+        if written is not None:
+            return written
         if self._stalled():
             return False
         return socket.write_now(frame)
