@@ -67,7 +67,7 @@ class WidgetConsumer(FeedDelivery, ChannelFreeConsumer):
         address = client_address(self.scope)
         if not take_place(address):
             await self.accept()
-            await self.close(code=CloseCode.TOO_MANY.value)  # accepted first, so the browser sees the reason
+            await self.close(code=CloseCode.TOO_MANY)  # accepted first, so the browser sees the reason
             return
         self.address = address
         self.groups_joined: list[str] = []
@@ -81,7 +81,7 @@ class WidgetConsumer(FeedDelivery, ChannelFreeConsumer):
         except Exception as error:  # the database (or, for a preview, Redis) is away
             log.warning("widget lookup failed: %s", type(error).__name__)
             await self.accept()
-            await self.close(code=CloseCode.UNAVAILABLE.value)
+            await self.close(code=CloseCode.UNAVAILABLE)
             return
         if self.widget is not None and not origin_allowed(self.scope, self.widget.origin_list()):
             await self.close()  # before accepting: the handshake fails with 403
@@ -94,7 +94,7 @@ class WidgetConsumer(FeedDelivery, ChannelFreeConsumer):
         OPEN_SOCKETS.add(self.socket)
         if self.widget is None:
             # Accept first so the browser sees the code, not an anonymous handshake failure.
-            await self.close(code=CloseCode.UNKNOWN_WIDGET.value)
+            await self.close(code=CloseCode.UNKNOWN_WIDGET)
             return
         metrics.WIDGET_SOCKETS.inc()
         self.counted = True
@@ -109,7 +109,7 @@ class WidgetConsumer(FeedDelivery, ChannelFreeConsumer):
         if not await self.send_snapshot():
             # No state to start from (Redis unreachable or saturated): the browser retries
             # with backoff, rather than sitting on a socket that shows nothing.
-            await self.close(code=CloseCode.UNAVAILABLE.value)
+            await self.close(code=CloseCode.UNAVAILABLE)
 
     async def find_widget(self) -> Widget | None:
         """The widget this socket shows (None: unknown or switched off)."""
@@ -123,7 +123,7 @@ class WidgetConsumer(FeedDelivery, ChannelFreeConsumer):
             return  # it left while the fan-out worked through the list
         changed = event.config.settings
         if not event.config.enabled or not origin_allowed(self.scope, list(changed.partner_origins)):
-            await self.close(code=CloseCode.OFFLINE.value)
+            await self.close(code=CloseCode.OFFLINE)
             return
         if not self.paused:
             await self._leave()
@@ -138,10 +138,14 @@ class WidgetConsumer(FeedDelivery, ChannelFreeConsumer):
         if not self.paused:
             await self.send_snapshot()
 
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        """Channels' close, with a ``CloseCode`` handed on as the plain ``int`` autobahn accepts."""
+        await super().close(code=int(code) if isinstance(code, CloseCode) else code, reason=reason)
+
     def _pinged_too_often(self) -> None:
         """Called on the reactor by the ping limit: close this socket as too chatty."""
         if self.socket is not None and self.socket.protocol is not None:
-            self.socket.protocol.sendClose(code=CloseCode.TOO_CHATTY.value)
+            self.socket.protocol.sendClose(code=CloseCode.TOO_CHATTY.value)  # autobahn: a plain int
 
     def _language(self) -> str:
         query = self.scope.get("query_string", b"").decode("latin-1")
@@ -196,10 +200,10 @@ class WidgetConsumer(FeedDelivery, ChannelFreeConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         size = len(text_data or "") + len(bytes_data or b"")
         if size > MAX_CLIENT_FRAME:
-            await self.close(code=CloseCode.TOO_BIG.value)
+            await self.close(code=CloseCode.TOO_BIG)
             return
         if not self.allowance.take():
-            await self.close(code=CloseCode.TOO_CHATTY.value)
+            await self.close(code=CloseCode.TOO_CHATTY)
             return
         try:
             message = client.decode(text_data)

@@ -254,9 +254,13 @@ class WidgetSocket:
     def write_now(self, frame: Frame) -> bool:
         """Direct path only: write the frame (prepared once per process, kept on it) now; False if closed."""
         written = self.write_if_idle(frame)
-        if written is None:  # something is queued already: after it, through Twisted
-            self.protocol.sendPreparedMessage(self._prepared(frame))
+        if written is None:
+            self.queue_behind(frame)
         return written is not False
+
+    def queue_behind(self, frame: Frame) -> None:
+        """Direct path, for a socket ``write_if_idle`` found busy: after what is queued, through Twisted."""
+        self.protocol.sendPreparedMessage(self._prepared(frame))
 
     def _prepared(self, frame: Frame) -> Any:
         """The frame as autobahn's prepared WebSocket message, built by the first socket that writes it."""

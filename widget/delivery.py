@@ -94,7 +94,8 @@ class FeedDelivery:
             return written
         if self._stalled():
             return False
-        return socket.write_now(frame)
+        socket.queue_behind(frame)  # busy but under the cap: after what it already holds
+        return True
 
     async def deliver(self, frame: Frame) -> bool:
         """A feed frame from the local fan-out, already serialized; True if it was sent."""

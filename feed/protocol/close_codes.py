@@ -11,7 +11,7 @@ from enum import IntEnum
 
 
 class CloseCode(IntEnum):
-    """Hand servers ``code.value``: autobahn refuses a close code whose type is not exactly ``int``."""
+    """Autobahn refuses a close code whose type is not exactly ``int``: ``WidgetConsumer.close`` hands it on as one."""
 
     UNKNOWN_WIDGET = 4404  # no such widget, or switched off, when the socket opened
     TOO_MANY = 4408  # this address already holds as many widget sockets as allowed
