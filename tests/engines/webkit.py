@@ -64,8 +64,8 @@ class WebKit:
             # WebKit's sandbox refuses to run as root; these tests load only our local pages.
             self._env["WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS"] = "1"
         # The plain MiniBrowsers watch the consoles while the driven one does the rest.
-        self._console_seen: dict[str, str] = {}
-        self._console_lasted: dict[str, bool] = {}
+        self._console_seen: dict[str, tuple[bool, str]] = {}  # url -> (the browser lasted, what it printed)
+        self._console_processes: list[subprocess.Popen] = []
         self._console_runs = {url: self._start_console_run(url, index) for index, url in enumerate(console_urls)}
         options = webdriver.WebKitGTKOptions()
         options.binary_location = MINIBROWSER
@@ -86,6 +86,7 @@ class WebKit:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
+        self._console_processes.append(process)
         timer = threading.Timer(CONSOLE_SECONDS, self._close_console_run, args=(url, process, output))
         timer.start()
         return timer
@@ -97,8 +98,10 @@ class WebKit:
             process.terminate()
             process.wait(10)
         text = output.read_text()
-        self._console_seen[url] = text if lasted else f"MiniBrowser for {url} exited {process.returncode}: {text}"
-        self._console_lasted[url] = lasted
+        self._console_seen[url] = (
+            lasted,
+            text if lasted else f"MiniBrowser for {url} exited {process.returncode}: {text}",
+        )
 
     def open(self, url: str, width: int, height: int) -> None:
         if self._chrome_height is None:
@@ -137,16 +140,22 @@ class WebKit:
         line = re.compile(r"^(?:(\S+):\d+:\d+: )?CONSOLE (?:(\S+) )?ERROR (.*)$", re.MULTILINE)
         return [
             f"console {source or 'console'}: {message} ({where or '?'})"
-            for where, source, message in line.findall(self._console_seen[url])
+            for where, source, message in line.findall(self._console_seen[url][1])
         ]
 
     def _finish_console_run(self, url: str) -> None:
         self._console_runs.pop(url).join()  # the timer has closed the browser and kept its output
-        assert self._console_lasted[url], self._console_seen[url]
+        lasted, text = self._console_seen[url]
+        assert lasted, text
 
     def close(self) -> None:
-        for timer in self._console_runs.values():
-            timer.join()  # closes its browser when its time is up
+        for timer in self._console_runs.values():  # console runs nobody asked about: end them now
+            timer.cancel()
+            timer.join()
+        for process in self._console_processes:
+            if process.poll() is None:
+                process.terminate()
+                process.wait(10)
         self._driver.quit()
         self._xvfb.terminate()
         self._xvfb.wait(10)
