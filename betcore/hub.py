@@ -52,9 +52,6 @@ logging.getLogger("SignalRCoreClient").setLevel(logging.WARNING)
 # A wait for a wall-clock moment (the REST client's credentials backoff) looks at the clock again
 # this often: that clock can jump (NTP, a resumed VM, a test moving its clock forward).
 RECHECK_SECONDS = 1.0
-# The wall clock BetcoreRest's ``retry_at`` is in. Looked up when a supervisor is made, so a test
-# that gives BetcoreRest its own clock replaces this too (the worker makes the supervisor itself).
-wall_clock: Callable[[], float] = time.time
 
 
 class HubSupervisor:
@@ -78,7 +75,7 @@ class HubSupervisor:
         backoff_max: float = 30.0,
         on_state: Callable[[bool], None] | None = None,
         on_record: Callable[[str], None] | None = None,
-        clock: Callable[[], float] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if negotiate not in NEGOTIATE_MODES:
             raise ValueError(f"negotiate must be one of {', '.join(NEGOTIATE_MODES)}")
@@ -101,7 +98,7 @@ class HubSupervisor:
         self.ping_seconds = ping_seconds
         self.backoff_base, self.backoff_max = backoff_base, backoff_max
         self.on_state = on_state or (lambda connected: None)
-        self.clock = clock if clock is not None else wall_clock  # the clock of ``retry_at``
+        self.clock = clock  # the clock of ``retry_at``: the REST client's
         self._stopping = threading.Event()
         self._lost = threading.Event()
         self._thread: threading.Thread | None = None

@@ -203,6 +203,7 @@ class Probe:
             backoff_base=seconds * 2,  # one attempt per trial: no retry before it ends
             backoff_max=seconds * 2,
             on_record=on_record,
+            clock=rest.clock,
         ).start()
         ends = time.monotonic() + seconds
         last_jackpots = time.monotonic()

@@ -105,6 +105,7 @@ class FeedWorker:
             token_in=self.config.token_in,
             silence_seconds=self.config.silence_seconds,
             backoff_max=self.config.reconnect_max,
+            clock=self.rest.clock,  # its credentials backoff's retry_at is on that clock
         ).start()
         tasks = [
             asyncio.create_task(self._consume(), name="feed-consume"),

@@ -4,7 +4,6 @@ import logging
 
 import pytest
 
-import betcore.hub
 from betcore.rest import BetcoreRest, CredentialsRejected
 from feed.store import get_store
 from sandbox import Sandbox
@@ -14,14 +13,11 @@ from tests.waiting import ShiftedClock, until
 pytestmark = pytest.mark.django_db
 
 
-async def test_wrong_secret_gives_the_reason_in_readyz_and_at_most_six_token_calls_a_minute(
-    async_client, caplog, monkeypatch
-):
+async def test_wrong_secret_gives_the_reason_in_readyz_and_at_most_six_token_calls_a_minute(async_client, caplog):
     caplog.set_level(logging.INFO)
-    # One clock for the REST client's backoff and the hub's wait for it: the test moves the minute
-    # forward instead of living through it.
+    # One clock for the REST client's backoff and the hub's wait for it (the worker hands the REST
+    # client's clock to its hub supervisor): the test moves the minute forward instead of living through it.
     clock = ShiftedClock()
-    monkeypatch.setattr(betcore.hub, "wall_clock", clock)
     with Sandbox(seed=1, ping_interval=1.0) as sandbox:
         async with RunningWorker(
             sandbox, secret="not-the-secret", store=get_store(), jackpots_poll=0.5, clock=clock
