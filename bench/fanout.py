@@ -70,7 +70,7 @@ def summary(results: list[dict]) -> None:
             per_1000 = (ours["rss_idle"]["web"] - ours["rss_before"]["web"]) / (n / 1000)
             parts.append(f"web RSS per 1,000 idle viewers {per_1000:.1f} MB")
             # The worker and Redis cost the same at any N: the web processes alone are what grows with it.
-            web_us = ours["cpu"]["web"] / 100 * ours["window_s"] * 1e6 / max(1, ours["samples"])
+            web_us = ours["cpu_us_per_message_by_group"]["web"]
             parts.append(f"web processes alone {web_us:.1f} CPU-µs per delivered message")
             if ours["gc"]:
                 count, total, longest = ours["gc"]

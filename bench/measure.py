@@ -124,21 +124,19 @@ def measure(
     rss_idle = {name: rss_mb(p) for name, p in pids.items()}
     watched = {**pids, "loaders": [pid for loader in loaders for pid in loader.pids]}
     processes = {name: [psutil.Process(pid) for pid in p] for name, p in watched.items()}
-    serving = [process for name, group in processes.items() if name != "loaders" for process in group]
-    for group in processes.values():
-        for process in group:
-            process.cpu_percent(None)
     gc_before = gc_pauses(metrics_urls) if metrics_urls else None
     hops_before = hop_buckets(metrics_urls) if metrics_urls else None
-    serving_cpu_before = cpu_seconds(serving)
+    cpu_before = {name: cpu_seconds(group) for name, group in processes.items()}
     window_start = time.time() * 1000
     for loader in loaders:
         loader.command("measure")
     time.sleep(options.seconds)
-    cpu = {name: sum(process.cpu_percent(None) for process in group) for name, group in processes.items()}
-    serving_cpu = cpu_seconds(serving) - serving_cpu_before
+    # CPU seconds per group over the window as measured: the percentages and the cost per message both come from it.
+    cpu_used = {name: cpu_seconds(group) - cpu_before[name] for name, group in processes.items()}
     rss_busy = {name: rss_mb(p) for name, p in pids.items()}
     window_end = time.time() * 1000
+    cpu = {name: used * 100 / ((window_end - window_start) / 1000) for name, used in cpu_used.items()}
+    serving_cpu = sum(used for name, used in cpu_used.items() if name != "loaders")
     gc_after = gc_pauses(metrics_urls) if metrics_urls else None
     hops = hop_table(hops_before, hop_buckets(metrics_urls)) if metrics_urls and hops_before else None
     for loader in loaders:
@@ -158,7 +156,6 @@ def measure(
         "p99": percentile(latencies, 0.99),
         "max": max(latencies, default=float("nan")),
         "samples": len(latencies),
-        "window_s": options.seconds,
         "expected": len(expected_keys) * viewers,
         "delivered": delivered,
         "bytes_per_viewer_minute": sum(part["bytes"] for part in parts) / viewers / (elapsed / 60),
@@ -166,6 +163,7 @@ def measure(
         # Every game message a viewer received in the window (one per latency sample), so the
         # CPU the servers spent in the same window divides by what it bought.
         "cpu_us_per_message": serving_cpu * 1e6 / max(1, len(latencies)),
+        "cpu_us_per_message_by_group": {name: used * 1e6 / max(1, len(latencies)) for name, used in cpu_used.items()},
         "rss_before": rss_before,
         "rss_idle": rss_idle,
         "rss_busy": rss_busy,
