@@ -62,7 +62,7 @@ function record(viewer, now, text) {
 }
 
 // As widget.js: 0.5-1 s, 0.8-1.6 s, 1.3-2.6 s, ... capped at 30 s.
-const widgetDelay = (attempt, closedAt) =>
+const widgetDelay = (attempt) =>
   Math.min(30000, 1000 * 1.6 ** attempt) * (0.5 + Math.random() / 2);
 
 function reopen(index, attempt, closedAt) {
@@ -82,7 +82,7 @@ function reopen(index, attempt, closedAt) {
   socket.on("error", () => {});
   socket.on("close", () => {
     if (stopping) return;
-    if (first) setTimeout(() => reopen(index, attempt + 1, closedAt), widgetDelay(attempt + 1, closedAt));
+    if (first) setTimeout(() => reopen(index, attempt + 1, closedAt), widgetDelay(attempt + 1));
     else lost(index);
   });
 }
@@ -91,7 +91,7 @@ function lost(index) {
   viewers[index].open = false;
   if (options.reconnect && !stopping) {
     const closedAt = now();
-    setTimeout(() => reopen(index, 0, closedAt), widgetDelay(0, closedAt));
+    setTimeout(() => reopen(index, 0, closedAt), widgetDelay(0));
   }
 }
 
