@@ -4,19 +4,17 @@ top window with the placeholders filled, or stays when the host page takes it; k
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.served_app import manage_shell
+from tests.served_app import axe_violations, manage_shell
 from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "play-admin-pw-0123"
 
 
@@ -129,9 +127,7 @@ def test_play_is_reached_by_keyboard_named_for_its_game_and_axe_finds_nothing(ap
     name = page.locator(".bw-game").first.locator(".bw-game-name").text_content()
     assert reached.startswith("Play") and name in reached
     assert page.locator(".bw-responsible .bw-age").text_content() == "18+"
-    page.evaluate((ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text())
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    violations = [f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in result["violations"]]
+    violations = axe_violations(page)
     with page.expect_navigation(timeout=5000):
         page.keyboard.press("Enter")
     played = parse_qs(urlsplit(page.url).query).get("played")
