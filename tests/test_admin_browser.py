@@ -7,7 +7,6 @@ processes and a feed worker on Redis and PostgreSQL.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from websockets.sync.client import connect
 
 from tests.processes import ROOT, Cluster
 from tests.served_app import ARTIFACTS, axe_violations
-from tests.waiting import wait_until
+from tests.waiting import last_reading
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -234,10 +233,8 @@ def shown_viewers(page, base: str, public_id: str) -> tuple[int, int, int]:
 
 
 def wait_for_count(page, base: str, public_id: str, expected: int, timeout: float = 15.0) -> None:
-    shown: list[tuple[int, int, int]] = []
-    with contextlib.suppress(TimeoutError):
-        wait_until(lambda: shown.append(shown_viewers(page, base, public_id)) or shown[-1] == (expected,) * 3, timeout)
-    assert shown[-1] == (expected,) * 3, f"expected {expected} viewers everywhere, the admin shows {shown[-1]}"
+    shown = last_reading(lambda: shown_viewers(page, base, public_id), lambda seen: seen == (expected,) * 3, timeout)
+    assert shown == (expected,) * 3, f"expected {expected} viewers everywhere, the admin shows {shown}"
 
 
 def test_the_admin_counts_the_viewers_of_every_web_process(two_processes, browser):

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from tests.processes import free_port, wait_until_answers
 from tests.served_app import ARTIFACTS, axe_violations, pumped
-from tests.waiting import wait_until
+from tests.waiting import last_reading, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -52,11 +52,8 @@ def test_embedded_widget_is_live_counts_down_and_sizes_its_iframe(app, browser, 
         iframe = page.evaluate("document.querySelector('iframe').getBoundingClientRect().height")
         return iframe, frame.locator("html").evaluate("el => el.scrollHeight")
 
-    seen = [heights()]
-    with contextlib.suppress(TimeoutError):
-        wait_until(lambda: abs(seen[-1][0] - seen[-1][1]) <= 2 or seen.append(heights()), 2)
-    iframe_height, content_height = seen[-1]
-    assert abs(iframe_height - content_height) <= 2, seen[-1]
+    iframe_height, content_height = last_reading(heights, lambda both: abs(both[0] - both[1]) <= 2, 2)
+    assert abs(iframe_height - content_height) <= 2, (iframe_height, content_height)
     no_horizontal_scroll = frame.locator("html").evaluate("el => el.scrollWidth <= el.clientWidth")
     assert no_horizontal_scroll
     assert json.loads(page.evaluate("document.body.dataset.lastConnection")) == {"state": "live"}
@@ -388,15 +385,11 @@ def frame_fits_content(page, frame) -> tuple[float, int]:
     """The iframe's height and its content's, once they match (a ResizeObserver round trip: a frame and a message)."""
     iframe_height = "document.querySelector('iframe').getBoundingClientRect().height"
     content_height = "() => Math.ceil(document.querySelector('.bw-root').getBoundingClientRect().height)"
-    heights: list[tuple[float, int]] = []
-
-    def fits() -> bool:
-        heights.append((page.evaluate(iframe_height), frame.locator("html").evaluate(content_height)))
-        return abs(heights[-1][0] - heights[-1][1]) <= 2
-
-    with contextlib.suppress(TimeoutError):  # the callers' asserts say what did not match
-        wait_until(fits, 3, "the iframe's height matching its content")
-    return heights[-1]
+    return last_reading(
+        lambda: (page.evaluate(iframe_height), frame.locator("html").evaluate(content_height)),
+        lambda both: abs(both[0] - both[1]) <= 2,
+        3,
+    )
 
 
 def test_the_iframe_follows_the_content_both_ways_and_a_warm_page_does_not_jump(app, browser):

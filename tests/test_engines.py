@@ -27,10 +27,9 @@ installs the missing ones. puppeteer-core comes from package.json.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +37,7 @@ import pytest
 
 from tests.engines import JS, NEEDS, Engine, start
 from tests.processes import ROOT
-from tests.waiting import wait_until
+from tests.waiting import last_reading
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -76,14 +75,6 @@ def engine(
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     yield started
     started.close()
-
-
-def wait_for(read: Callable[[], dict[str, Any]], done: Callable[[dict[str, Any]], bool], timeout: float) -> dict:
-    """The first reading that ``done`` accepts, or the last one when ``timeout`` runs out."""
-    readings = [read()]
-    with contextlib.suppress(TimeoutError):  # the caller's assertions say what the last reading lacked
-        wait_until(lambda: done(readings[-1]) or readings.append(read()) or done(readings[-1]), timeout)
-    return readings[-1]
 
 
 def header_problems(game: dict[str, Any]) -> list[str]:
@@ -129,15 +120,15 @@ def visit(engine: Engine, url: str, page: str, width: int, height: int) -> Visit
     def measure() -> dict[str, Any]:
         return engine.evaluate(MEASURE, frame)
 
-    first = wait_for(measure, is_ready, timeout=20)
+    first = last_reading(measure, is_ready, timeout=20)
     # Rounds last 7-11 s at the sandbox's fourfold speed; phases change every few seconds.
     last = first
     if is_ready(first):
-        last = wait_for(measure, lambda reading: signatures(reading) != signatures(first), timeout=30)
+        last = last_reading(measure, lambda reading: signatures(reading) != signatures(first), timeout=30)
     frame_height = None
     if page == "partner":
         # The iframe takes its height from the widget's messages: give the last one a moment to land.
-        settled = wait_for(
+        settled = last_reading(
             lambda: {"frame": engine.evaluate(FRAME_HEIGHT, "top"), "reading": measure()},
             lambda both: abs(both["frame"] - both["reading"]["contentHeight"]) <= 1,
             timeout=5,

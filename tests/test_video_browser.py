@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.served_app import ARTIFACTS, manage_shell, pumped, streams_stored
-from tests.waiting import wait_until
+from tests.waiting import last_reading, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -116,17 +116,11 @@ def nothing_more_fetched(page, requests: list[str], seen: int) -> None:
 
 
 def wait_for_frames(video: Any, at_least: int, seconds: float, where: str) -> None:
-    """Wait until ``video`` has decoded ``at_least`` frames; a timeout says how many it had."""
-    counts = [0]
-
-    def enough() -> bool:
-        counts.append(video.evaluate("v => v.getVideoPlaybackQuality().totalVideoFrames"))
-        return counts[-1] >= at_least
-
-    try:
-        wait_until(enough, seconds, f"{at_least} frames in {where}")
-    except TimeoutError as error:
-        raise AssertionError(f"{error}; {counts[-1]} frames decoded") from None
+    """Wait until ``video`` has decoded ``at_least`` frames; the assert says how many it had."""
+    count = last_reading(
+        lambda: video.evaluate("v => v.getVideoPlaybackQuality().totalVideoFrames"), lambda n: n >= at_least, seconds
+    )
+    assert count >= at_least, f"{count} frames decoded in {where} within {seconds:g} s, not {at_least}"
 
 
 def test_frames_decode_natively_on_the_widget_page_and_its_csp_names_the_stream_origin(app, browser):

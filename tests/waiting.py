@@ -8,6 +8,7 @@ return as soon as the predicate holds and fail with a message naming what never 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import time
 from collections.abc import Awaitable, Callable
@@ -28,6 +29,22 @@ def wait_until(predicate: Callable[[], T], timeout: float = 10.0, what: str = "t
         if time.monotonic() >= deadline:
             raise TimeoutError(f"{what}: not within {timeout:g} s (last value {value!r})")
         time.sleep(POLL_SECONDS)
+
+
+def last_reading(read: Callable[[], T], done: Callable[[T], bool], timeout: float) -> T:
+    """The first reading that ``done`` accepts, or the last one when ``timeout`` runs out.
+
+    For checks whose assert should show what the last reading lacked, rather than a TimeoutError.
+    """
+    latest: list[T] = []
+
+    def accepted() -> bool:
+        latest[:] = [read()]
+        return done(latest[0])
+
+    with contextlib.suppress(TimeoutError):  # the caller's asserts say what the reading lacked
+        wait_until(accepted, timeout)
+    return latest[0]
 
 
 async def until(predicate: Callable[[], T | Awaitable[T]], timeout: float = 10.0, what: str = "the condition") -> T:

@@ -109,7 +109,9 @@ class WebKit:
             self._driver.set_window_size(width, height)
             self._chrome_height = height - self._driver.execute_script("return window.innerHeight")
         self._driver.set_window_size(width, height + self._chrome_height)
-        self._driver.switch_to.default_content()
+        # No switch to the top document first: evaluate() always ends there, navigation acts on the
+        # top-level context anyway, and that switch right after a resize is where WebKitWebDriver
+        # was twice seen to hang (300 s, no answer) on a loaded machine.
         self._driver.get(url)
 
     def evaluate(self, expression: str, frame: str) -> Any:
