@@ -9,6 +9,7 @@ import socket
 import ssl
 import subprocess
 import time
+from dataclasses import dataclass
 
 import requests
 from prometheus_client.parser import text_string_to_metric_families
@@ -104,3 +105,31 @@ def kernel_send_queues(port: int) -> list[int]:
     """Bytes the kernel holds for each established connection of the web process (ss's Send-Q)."""
     out = subprocess.run(["ss", "-tnH", "state", "established", f"( sport = :{port} )"], capture_output=True, text=True)
     return [int(line.split()[1]) for line in out.stdout.splitlines() if line.strip()]
+
+
+@dataclass
+class StallPeaks:
+    queued: float = 0.0  # the most the web process held for all the stalled viewers at once, in bytes
+    kernel: int = 0  # the largest kernel send queue of one of its sockets, in bytes
+
+
+async def keep_stalled(
+    viewers: list[StalledViewer], port: int, tls: bool = False, after_dropping: float = 5.0, timeout: float = 90.0
+) -> StallPeaks:
+    """Stalled viewers ask for a snapshot as often as the protocol allows (2/s) and read none of them,
+    on top of the live updates, until the cap drops updates for them (the kernel buffers are full)
+    and ``after_dropping`` seconds more: the peaks seen meanwhile, for asserts that they stayed capped."""
+    peaks = StallPeaks()
+    deadline, dropping_since = time.monotonic() + timeout, None
+    while time.monotonic() < deadline and (
+        dropping_since is None or time.monotonic() - dropping_since < after_dropping
+    ):
+        for viewer in viewers:
+            viewer.send_text('{"type":"resync"}')
+        await asyncio.sleep(0.52)
+        figures = scrape(port, tls)
+        peaks.queued = max(peaks.queued, figures["feed_widget_queued_bytes"])
+        peaks.kernel = max([peaks.kernel, *kernel_send_queues(port)])
+        if dropping_since is None and figures["feed_widget_messages_dropped_total"] > 0:
+            dropping_since = time.monotonic()
+    return peaks

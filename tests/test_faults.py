@@ -20,7 +20,7 @@ from websockets.asyncio.client import connect
 from sandbox import Sandbox
 from sandbox.server import DEFAULT_API_BASE, DEFAULT_HUB_PATH
 from tests.frames import messages_in
-from tests.live import StalledViewer, kernel_send_queues, read_until, scrape, wait_live
+from tests.live import StalledViewer, keep_stalled, read_until, scrape, wait_live
 from tests.processes import POSTGRES_ADMIN, Cluster, OwnRedis, Proc, free_port, self_signed_certificate
 from tests.running_worker import RunningWorker
 from tests.waiting import until, wait_until
@@ -222,20 +222,9 @@ async def test_viewers_that_stop_reading_are_held_to_a_bounded_queue(cluster, tm
     process = psutil.Process(web.process.pid)
     viewers = [StalledViewer(port, cluster.widget_id, tls) for _ in range(10)]
     rss_before = process.memory_info().rss
-    # Each asks for a snapshot as often as the protocol allows (2/s) and reads none of
-    # them, on top of the live updates: without limits the server would keep all of it.
-    # Until updates are being dropped (the kernel buffers are full and the cap reached), then
-    # 5 s more of the same load: the queues must stay at the cap while it goes on.
-    deadline, dropping_since, peak, kernel_peak = time.monotonic() + 90, None, 0.0, 0
-    while time.monotonic() < deadline and (dropping_since is None or time.monotonic() - dropping_since < 5):
-        for viewer in viewers:
-            viewer.send_text('{"type":"resync"}')
-        await asyncio.sleep(0.52)
-        figures = scrape(port, tls)
-        peak = max(peak, figures["feed_widget_queued_bytes"])
-        kernel_peak = max([kernel_peak, *kernel_send_queues(port)])
-        if dropping_since is None and figures["feed_widget_messages_dropped_total"] > 0:
-            dropping_since = time.monotonic()
+    # Until updates are being dropped, then 5 s more of the same load: the queues must stay at the cap.
+    peaks = await keep_stalled(viewers, port, tls)
+    peak, kernel_peak = peaks.queued, peaks.kernel
     figures = scrape(port, tls)
     mode = "fallback" if tls else "direct"
     assert figures[f'feed_widget_fastpath{{mode="{mode}"}}'] == len(viewers)

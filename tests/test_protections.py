@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import http.client
 import re
-import time
 
 import pytest
 import requests
@@ -20,7 +19,7 @@ from websockets.exceptions import ConnectionClosed
 from feed.protocol.close_codes import CloseCode
 from feedsite.client_address import forwarded_client
 from feedsite.env import Env
-from tests.live import StalledViewer, scrape, wait_live
+from tests.live import StalledViewer, keep_stalled, scrape, wait_live
 from tests.processes import Cluster
 from widget.socket_limits import MAX_BACKLOG_BYTES
 
@@ -70,19 +69,8 @@ async def test_a_widget_route_behind_a_pass_through_middleware_keeps_every_limit
         assert socket.close_code == CloseCode.TOO_CHATTY
     # Viewers that stop reading are held to the backlog cap while asking for snapshots.
     viewers = [StalledViewer(port, fed.widget_id) for _ in range(3)]
-    peak = 0.0
-    deadline = time.monotonic() + 90
-    # Until the cap has dropped updates for them (the kernel buffers take the first ~70 KB each).
-    while scrape(port)["feed_widget_messages_dropped_total"] == 0 and time.monotonic() < deadline:
-        for viewer in viewers:
-            viewer.send_text('{"type":"resync"}')
-        await asyncio.sleep(0.52)
-        peak = max(peak, scrape(port)["feed_widget_queued_bytes"])
-    for _ in range(10):  # and stay held there while they keep asking
-        for viewer in viewers:
-            viewer.send_text('{"type":"resync"}')
-        await asyncio.sleep(0.52)
-        peak = max(peak, scrape(port)["feed_widget_queued_bytes"])
+    # Until the cap has dropped updates for them, and held there while they keep asking.
+    peak = (await keep_stalled(viewers, port)).queued
     figures = scrape(port)
     print(f"behind a pass-through middleware: 3 stalled viewers queued at most {peak / 1024:.0f} KB in all")
     assert figures['feed_widget_fastpath{mode="direct"}'] == len(viewers)
