@@ -41,12 +41,16 @@ def start_again(cluster: Cluster, port: int) -> tuple[float, float, float, float
     """
     spawned = time.time()
     args = [sys.executable, "-m", "feedsite.webserver", "-v", "0", "-b", "127.0.0.1", "-p", str(port)]
-    cluster.start("web-0-again", [*args, "feedsite.asgi:application"])
-    while True:
+    web = cluster.start("web-0-again", [*args, "feedsite.asgi:application"])
+    while True:  # a 10 ms poll of its own: the moment it listens is one of the figures
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             break
         except OSError:
+            if web.process.poll() is not None or time.time() - spawned > 120:
+                raise RuntimeError(
+                    f"web-0-again exited or did not listen within 120 s:\n{web.output()[-2000:]}"
+                ) from None
             time.sleep(0.01)
     listening = time.time()
     url = f"http://127.0.0.1:{port}/livez"
