@@ -18,10 +18,10 @@ Not part of the test suite.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import platform
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import psutil
@@ -33,6 +33,7 @@ from bench.fd import raise_limit  # noqa: E402
 from bench.measure import LOADERS, measure  # noqa: E402
 from bench.metrics import HOPS  # noqa: E402
 from bench.stacks import OPTIONAL_STACKS, STACKS, Running, start_ours, start_relay, versions  # noqa: E402
+from tests.live import wait_live  # noqa: E402
 from tests.processes import Cluster  # noqa: E402
 
 COLUMNS = (
@@ -133,9 +134,7 @@ def main() -> None:
     running: Running | None = None
     try:
         worker = cluster.worker("worker")
-        deadline = time.monotonic() + 30
-        while b"live" not in (cluster.redis.get("betcore-feed:status") or b"") and time.monotonic() < deadline:
-            time.sleep(0.2)
+        asyncio.run(wait_live(cluster, timeout=30))  # a run without the feed would measure nothing
         ours_label = "ours" if options.layer == "pubsub" else "ours, core layer"
         header = "| " + " | ".join(COLUMNS.split("|")) + " |"
         print(header)

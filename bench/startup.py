@@ -30,6 +30,7 @@ from websockets.asyncio.client import connect
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.live import wait_live  # noqa: E402
 from tests.processes import Cluster, free_port  # noqa: E402
 
 # Run in a fresh interpreter: prints seconds since the epoch after each phase, as JSON.
@@ -119,7 +120,7 @@ def main() -> None:
     cluster = Cluster(Path(tempfile.mkdtemp(prefix="bench-startup-")))
     try:
         cluster.worker("worker")
-        time.sleep(3)  # the feed live, so the snapshot is a real one
+        asyncio.run(wait_live(cluster, timeout=30))  # the feed live, so the snapshot is a real one
         runs = [(phases(cluster), web_process(cluster, f"web-{i}")) for i in range(options.runs)]
         for key in runs[0][0]:
             values = [phase[key] for phase, _ in runs]
