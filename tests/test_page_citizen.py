@@ -126,7 +126,10 @@ def test_the_widget_page_does_not_shift_at_load_nor_on_reconnect(app, browser):
 
 
 def wait_for_messages(page, received: list, count: int) -> None:
-    wait_until(pumped(page, lambda: len(received) >= count), 10, f"{count} socket messages (got {len(received)})")
+    try:
+        wait_until(pumped(page, lambda: len(received) >= count), 10, f"{count} socket messages")
+    except TimeoutError as error:  # how many came, counted when the wait gave up
+        raise AssertionError(f"{error}; got {len(received)}") from None
 
 
 def test_the_partner_page_does_not_shift_and_its_frame_height_does_not_bounce(app, browser):

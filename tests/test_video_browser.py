@@ -233,7 +233,10 @@ def test_a_broken_stream_shows_the_poster_and_a_message_while_results_keep_arriv
     # The first fetch, then retries after a backoff (2 s, 4 s, …): the message stays up meanwhile.
     playlists = lambda: [r for r in requests if r.endswith("broken.m3u8")]  # noqa: E731
     page.clock.fast_forward(5_000)  # past the first backoff (2 s, +-20 %): the retry fires now
-    wait_until(pumped(page, lambda: len(playlists()) >= 2), 10, f"a retry of the broken playlist (seen {requests})")
+    try:
+        wait_until(pumped(page, lambda: len(playlists()) >= 2), 10, "a retry of the broken playlist")
+    except TimeoutError as error:  # what was fetched, as of when the wait gave up
+        raise AssertionError(f"{error}; seen {requests}") from None
     assert message.is_visible()
     assert json.loads(page.locator("#bw-streams").text_content())["streams"]["3"]["url"].endswith("broken.m3u8")
     page.screenshot(path=str(ARTIFACTS / "video-broken-360x740.png"), full_page=True)
