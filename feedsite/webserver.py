@@ -13,14 +13,18 @@ its extensions, so the connection is put there, as a weak reference: whatever wr
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import weakref
+from functools import partial
 from pprint import pformat
 from typing import Any
 
 from autobahn.websocket import protocol as autobahn_protocol
 from daphne.cli import CommandLineInterface
 from daphne.server import Server
+
+from feedsite.lean_connections import InputQueue, with_factory_options
 
 # scope["extensions"][CONNECTION_EXTENSION] = {"protocol": weakref to daphne's protocol}
 CONNECTION_EXTENSION = "betcore.connection"
@@ -88,15 +92,33 @@ class ConnectionServer(Server):
         defer_autobahn_debug_formatting()  # here, so `manage.py serve` gets it too
         super().__init__(application, endpoints=[with_backlog(e) for e in endpoints or []], **options)
 
+    def listen_success(self, port: Any) -> None:
+        # Called once per endpoint, after daphne configured its WebSocket factory and before
+        # the reactor accepts anything.
+        if not getattr(self.ws_factory.protocol, "lean", False):
+            # closeHandshakeTimeout (autobahn's default is 1 s): a phone on a slow or busy link
+            # that answers our close late gets the close code, not a reset that discards it.
+            self.ws_factory.protocol = with_factory_options(
+                self.ws_factory, closeHandshakeTimeout=CLOSE_HANDSHAKE_TIMEOUT
+            )
+        super().listen_success(port)
+
     def create_application(self, protocol: Any, scope: dict[str, Any]) -> Any:
         if scope.get("type") == "websocket":
-            # autobahn's per-connection option (its default is 1 s): a phone on a slow or busy
-            # link that answers our close late gets the close code, not a reset that discards it.
-            protocol.closeHandshakeTimeout = CLOSE_HANDSHAKE_TIMEOUT
             extensions = dict(scope.get("extensions") or {})
             extensions[CONNECTION_EXTENSION] = {"protocol": weakref.ref(protocol)}
             scope["extensions"] = extensions
-        return super().create_application(protocol, scope)
+        # daphne's Server.create_application (4.2) with an InputQueue for its asyncio.Queue.
+        assert "application_instance" not in self.connections[protocol]
+        input_queue = InputQueue()
+        scope.setdefault("asgi", {"version": "3.0"})
+        application_instance = self.application(
+            scope=scope, receive=input_queue.get, send=partial(self.handle_reply, protocol)
+        )
+        if protocol not in self.connections:
+            return None
+        self.connections[protocol]["application_instance"] = asyncio.ensure_future(application_instance)
+        return input_queue
 
 
 class WebServerCommand(CommandLineInterface):

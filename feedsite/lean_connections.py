@@ -1,0 +1,88 @@
+"""Less memory per open connection: what daphne and autobahn keep for each one, made smaller.
+
+An idle widget viewer is mostly the objects its server keeps for the connection
+(``bench/memory_census.py``; docs/benchmarks.md, memory per idle viewer). Two of
+them are larger than they need to be, and both are changed here without changing
+behaviour:
+
+- daphne makes an ``asyncio.Queue`` per connection for the application's ``receive``;
+  it allocates four deques up front (its items, getters, putters and an ``Event``'s
+  waiters), about 3 KB. ``InputQueue`` is what daphne uses of it, in one list.
+- autobahn copies its 29 protocol options from the factory into every connection's
+  instance dict, unless the protocol class already has them (its documented way to
+  configure a protocol individually). ``with_factory_options`` makes a protocol class
+  that has them, which keeps the instance dict in a table half the size, and drops the
+  handshake's request and response bytes and parsed headers once the socket is open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+
+class InputQueue:
+    """What daphne needs of the ``asyncio.Queue`` it makes per connection.
+
+    daphne only calls ``put_nowait`` and hands ``get`` to the application as
+    ``receive``, which one task awaits at a time.
+    """
+
+    __slots__ = ("_items", "_waiter")
+
+    def __init__(self) -> None:
+        self._items: list[Any] = []
+        self._waiter: asyncio.Future[None] | None = None
+
+    def put_nowait(self, item: Any) -> None:
+        self._items.append(item)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def qsize(self) -> int:
+        return len(self._items)
+
+    def empty(self) -> bool:
+        return not self._items
+
+    async def get(self) -> Any:
+        while not self._items:
+            if self._waiter is not None:
+                raise RuntimeError("InputQueue.get awaited by two tasks at once")
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return self._items.pop(0)
+
+
+def with_factory_options(factory: Any, **overrides: Any) -> type:
+    """A subclass of ``factory.protocol`` holding the factory's options (and ``overrides``) as class attributes."""
+    base = factory.protocol
+    options = {name: getattr(factory, name) for name in base.CONFIG_ATTRS}
+    unknown = set(overrides) - set(options)
+    if unknown:
+        raise ValueError(f"not autobahn protocol options: {sorted(unknown)}")
+    options.update(overrides)
+    for name, value in options.items():
+        if callable(value):  # a function (perMessageCompressionAccept) must not become a method
+            options[name] = staticmethod(value)
+
+    def onOpen(self: Any) -> None:
+        base.onOpen(self)
+        # The opening handshake is over and nothing reads these again; the socket keeps
+        # them for its whole life otherwise (about 1 KB per viewer).
+        self.http_request_data = self.http_response_data = None
+        headers = getattr(self, "http_headers", None)
+        if isinstance(headers, dict):
+            headers.clear()  # also the request's headers: autobahn hands on the same dict
+
+    namespace = {
+        **options,
+        "onOpen": onOpen,
+        "lean": True,
+        "__doc__": f"{base.__name__} with {type(factory).__name__}'s options.",
+    }
+    return type(f"Lean{base.__name__}", (base,), namespace)

@@ -1,0 +1,65 @@
+"""The smaller per-connection objects (feedsite/lean_connections.py) behave like the ones they replace."""
+
+import asyncio
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from daphne.ws_protocol import WebSocketFactory
+
+from feedsite.asgi import application
+from feedsite.lean_connections import InputQueue, with_factory_options
+from widget.channel_free import NO_CHANNEL_ALIAS
+
+
+async def test_the_input_queue_hands_messages_over_in_order_to_a_waiting_reader():
+    queue = InputQueue()
+    reader = asyncio.ensure_future(queue.get())
+    await asyncio.sleep(0)  # the reader is waiting on an empty queue
+    assert not reader.done()
+    queue.put_nowait({"n": 1})
+    queue.put_nowait({"n": 2})
+    assert await reader == {"n": 1}
+    assert await queue.get() == {"n": 2}
+    assert queue.empty() and queue.qsize() == 0
+
+
+async def test_the_input_queue_refuses_a_second_concurrent_reader_and_survives_a_cancelled_one():
+    queue = InputQueue()
+    first = asyncio.ensure_future(queue.get())
+    await asyncio.sleep(0)
+    with pytest.raises(RuntimeError, match="two tasks"):
+        await queue.get()
+    first.cancel()  # daphne cancels an application whose client left
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    queue.put_nowait("after")
+    assert await queue.get() == "after"
+
+
+class FakeServer:
+    server_name = "test"
+
+
+def test_protocol_options_live_on_the_class_not_in_every_connection():
+    factory = WebSocketFactory(FakeServer(), server="test")
+    factory.setProtocolOptions(autoPingTimeout=7, allowNullOrigin=True)
+    lean = with_factory_options(factory, closeHandshakeTimeout=5.0)
+    assert lean.autoPingTimeout == 7 and lean.closeHandshakeTimeout == 5.0 and lean.lean
+    protocol = lean()
+    # A function option is called as the function it is, not as a method of the protocol.
+    assert protocol.perMessageCompressionAccept([]) is None
+    assert not set(lean.CONFIG_ATTRS) & set(vars(protocol))
+    with pytest.raises(ValueError, match="closeTimeout"):
+        with_factory_options(factory, closeTimeout=1)
+
+
+async def test_a_widget_socket_refuses_to_start_if_its_reserved_alias_is_given_a_channel_layer(widget, settings):
+    settings.CHANNEL_LAYERS = {
+        **settings.CHANNEL_LAYERS,
+        NO_CHANNEL_ALIAS: {"BACKEND": "channels.layers.InMemoryChannelLayer"},
+    }
+    communicator = WebsocketCommunicator(
+        application, f"/ws/w/{widget.public_id}/", headers=[(b"origin", b"http://127.0.0.1")]
+    )
+    with pytest.raises(RuntimeError, match="must have no channel"):
+        await communicator.connect()
