@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from feed import metrics
@@ -32,9 +34,49 @@ class Publisher:
         self.recovered = False  # set when the store came back; the status report announces "live" again
         self.epoch = uuid.uuid4().hex[:12]
         self._seq: dict[str, int] = defaultdict(int)
+        # Inside ``together()``: what is saved and broadcast, held until its end.
+        self._held_items: dict[str, Any] | None = None
+        self._held_events: list[tuple[str, FeedEvent]] = []
+
+    @contextlib.asynccontextmanager
+    async def together(self) -> AsyncIterator[None]:
+        """Hold every save and broadcast made inside, and send them at its end, at once.
+
+        One hub push changes several games (and ends rounds) in the same tick. Sent one
+        after the other, each waiting for its Redis round trip, they reached a web process
+        in separate reads, and each viewer got a frame per game and per result. Held and
+        sent together (the store in one write, the broadcasts issued at once), a web process
+        reads them in one batch and writes each viewer one frame for the push. Order is
+        kept: every save before any broadcast, and each group's broadcasts in order.
+        """
+        if self._held_items is not None:
+            yield  # nested: the outermost sends
+            return
+        self._held_items, self._held_events = {}, []
+        try:
+            yield
+        finally:
+            items, events = self._held_items, self._held_events
+            self._held_items, self._held_events = None, []
+            if items:
+                await self._save_now(items)
+            by_group: dict[str, list[FeedEvent]] = defaultdict(list)
+            for group, event in events:
+                by_group[group].append(event)
+            await asyncio.gather(*(self._send_in_order(group, queued) for group, queued in by_group.items()))
+
+    async def _send_in_order(self, group: str, events: list[FeedEvent]) -> None:
+        for event in events:
+            await self._send_now(group, event)
 
     async def save(self, items: dict[str, Any]) -> None:
         """Write to the store; while it is down, log once and keep streaming."""
+        if self._held_items is not None:
+            self._held_items.update(items)
+            return
+        await self._save_now(items)
+
+    async def _save_now(self, items: dict[str, Any]) -> None:
         try:
             await self.store.set_many(items)
         except Exception as error:
@@ -52,6 +94,12 @@ class Publisher:
         """Send ``message`` to ``group``, encoded once; ``hops`` give web processes per-hop latency."""
         self._seq[group] += 1  # counted even if the send fails: the gap is what tells web processes
         event = FeedEvent.of(message, group, time.time(), Position(self.epoch, self._seq[group]), hops)
+        if self._held_items is not None:
+            self._held_events.append((group, event))
+            return
+        await self._send_now(group, event)
+
+    async def _send_now(self, group: str, event: FeedEvent) -> None:
         try:
             await self.layer.group_send(group, event.encode())
             metrics.BROADCASTS.labels(event.kind.value).inc()

@@ -178,8 +178,9 @@ class FeedWorker:
         self.health.last_sid = info.sequence
         received_at = received_at or time.time()
         self.health.last_message_at = received_at
-        for game in info.games:
-            await self._apply_game(game, info, received_at)
+        async with self.publisher.together():  # one frame per viewer for the whole push
+            for game in info.games:
+                await self._apply_game(game, info, received_at)
         await self.keep_streams({g.game_type: a for g in info.games if (a := g.stream_address())})
         return True
 

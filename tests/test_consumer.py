@@ -128,9 +128,9 @@ async def test_a_viewer_that_stops_reading_gets_updates_dropped_then_one_snapsho
     assert metrics.MESSAGES_DROPPED._value.get() - dropped_before == 20
     backlog["bytes"] = 0  # it drains: the next update is replaced by one fresh snapshot
     await publish(game_change(3, round=99))
-    await publish(game_change(3, round=100))
     reader = MessageReader(communicator.receive_from)
     assert (await reader.next())["type"] == "snapshot", "nothing dropped was sent; the snapshot replaces it"
+    await publish(game_change(3, round=100))
     assert (await reader.next())["changes"] == {"round": 100}, "then updates flow again"
     await communicator.disconnect()
 

@@ -92,7 +92,7 @@ class FeedDelivery:
         written = socket.write_if_idle(frame)
         if written is not None:
             return written
-        if self._stalled():
+        if self._stalled(frame.messages):
             return False
         socket.queue_behind(frame)  # busy but under the cap: after what it already holds
         return True
@@ -117,7 +117,7 @@ class FeedDelivery:
                 self.behind = True
             self.held.append(frame)
             return True
-        if self._stalled():
+        if self._stalled(frame.messages):
             return False
         if self.behind:
             self.behind = False
@@ -131,13 +131,13 @@ class FeedDelivery:
     def _backlog(self) -> int | None:
         return self.socket.backlog() if self.socket is not None else None
 
-    def _stalled(self) -> bool:
-        """True (and the message counted as dropped) while too much is queued for this viewer."""
+    def _stalled(self, messages: int = 1) -> bool:
+        """True (and ``messages`` counted as dropped) while too much is queued for this viewer."""
         backlog = self._backlog()
         if backlog is None or backlog <= MAX_BACKLOG_BYTES:
             return False
         self.behind = True
-        metrics.MESSAGES_DROPPED.inc()
+        metrics.MESSAGES_DROPPED.inc(messages)
         return True
 
     async def resync(self) -> None:

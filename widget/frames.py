@@ -36,5 +36,10 @@ class Frame:
             return frames[0]
         return cls("[" + ",".join(frame.text for frame in frames) + "]", None, tuple(frames))
 
+    @property
+    def messages(self) -> int:
+        """How many feed messages this frame carries (what the sent and dropped counters count)."""
+        return len(self.parts) or 1
+
     def is_kind(self, kind: EventKind) -> bool:
         return self.event is not None and self.event.kind is kind
