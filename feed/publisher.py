@@ -36,7 +36,7 @@ class Publisher:
         self._seq: dict[str, int] = defaultdict(int)
         # Inside ``together()``: what is saved and broadcast, held until its end.
         self._held_items: dict[str, Any] | None = None
-        self._held_events: list[tuple[str, FeedEvent]] = []
+        self._held_messages: list[tuple[str, BrowserMessage, HopTimes | None]] = []
 
     @contextlib.asynccontextmanager
     async def together(self) -> AsyncIterator[None]:
@@ -47,27 +47,35 @@ class Publisher:
         in separate reads, and each viewer got a frame per game and per result. Held and
         sent together (the store in one write, the broadcasts issued at once), a web process
         reads them in one batch and writes each viewer one frame for the push. Order is
-        kept: every save before any broadcast, and each group's broadcasts in order.
+        kept: every save before any broadcast, and each group's broadcasts in order; a
+        broadcast's sequence number is taken when it is sent, so one another task sends
+        while the store is written still comes out in order.
+
+        The hold belongs to the publisher, not to the task that opened it: the block must
+        not wait on anything (a push's saves and broadcasts inside it return at once), or
+        other tasks' messages would be held with it.
         """
         if self._held_items is not None:
             yield  # nested: the outermost sends
             return
-        self._held_items, self._held_events = {}, []
+        self._held_items, self._held_messages = {}, []
         try:
             yield
         finally:
-            items, events = self._held_items, self._held_events
-            self._held_items, self._held_events = None, []
-            if items:
-                await self._save_now(items)
-            by_group: dict[str, list[FeedEvent]] = defaultdict(list)
-            for group, event in events:
-                by_group[group].append(event)
-            await asyncio.gather(*(self._send_in_order(group, queued) for group, queued in by_group.items()))
+            items, held = self._held_items, self._held_messages
+            self._held_items, self._held_messages = None, []
+            try:
+                if items:
+                    await self._save_now(items)
+            finally:  # whatever became of the store, the push's changes go to the viewers
+                by_group: dict[str, list[tuple[BrowserMessage, HopTimes | None]]] = defaultdict(list)
+                for group, message, hops in held:
+                    by_group[group].append((message, hops))
+                await asyncio.gather(*(self._send_in_order(group, queued) for group, queued in by_group.items()))
 
-    async def _send_in_order(self, group: str, events: list[FeedEvent]) -> None:
-        for event in events:
-            await self._send_now(group, event)
+    async def _send_in_order(self, group: str, messages: list[tuple[BrowserMessage, HopTimes | None]]) -> None:
+        for message, hops in messages:
+            await self._send_now(group, message, hops)
 
     async def save(self, items: dict[str, Any]) -> None:
         """Write to the store; while it is down, log once and keep streaming."""
@@ -79,27 +87,26 @@ class Publisher:
     async def _save_now(self, items: dict[str, Any]) -> None:
         try:
             await self.store.set_many(items)
+            if self.store_down:
+                log.info("state store reachable again")
+                await self.store.set_many(self.whole_state())
+                self.store_down = False
+                self.recovered = True
         except Exception as error:
             if not self.store_down:
                 log.warning("state store unavailable (%s); snapshots will be stale", type(error).__name__)
             self.store_down = True
-            return
-        if self.store_down:
-            log.info("state store reachable again")
-            self.store_down = False
-            await self.store.set_many(self.whole_state())
-            self.recovered = True
 
     async def broadcast(self, group: str, message: BrowserMessage, hops: HopTimes | None = None) -> None:
         """Send ``message`` to ``group``, encoded once; ``hops`` give web processes per-hop latency."""
+        if self._held_items is not None:
+            self._held_messages.append((group, message, hops))
+            return
+        await self._send_now(group, message, hops)
+
+    async def _send_now(self, group: str, message: BrowserMessage, hops: HopTimes | None) -> None:
         self._seq[group] += 1  # counted even if the send fails: the gap is what tells web processes
         event = FeedEvent.of(message, group, time.time(), Position(self.epoch, self._seq[group]), hops)
-        if self._held_items is not None:
-            self._held_events.append((group, event))
-            return
-        await self._send_now(group, event)
-
-    async def _send_now(self, group: str, event: FeedEvent) -> None:
         try:
             await self.layer.group_send(group, event.encode())
             metrics.BROADCASTS.labels(event.kind.value).inc()

@@ -28,6 +28,8 @@ class InputQueue:
     ``receive``, which one task awaits at a time.
     """
 
+    # No __len__ or __bool__: daphne tests ``if self.application_queue:`` before sending
+    # ``http.disconnect``, so the queue must stay truthy when empty, as asyncio.Queue is.
     __slots__ = ("_items", "_waiter")
 
     def __init__(self) -> None:

@@ -1,5 +1,6 @@
 """``Publisher.together``: a hub push's saves and broadcasts go out at once, in order."""
 
+import asyncio
 import json
 from typing import Any
 
@@ -53,3 +54,46 @@ async def test_outside_a_block_each_save_and_broadcast_goes_at_once():
     assert log == [("save", ["game:3"])]
     await publisher.broadcast("game.3", GameChange(3, {"round": 1}, 0))
     assert log[1][:2] == ("send", "game.3")
+
+
+async def test_a_broadcast_from_another_task_while_the_store_is_written_keeps_the_group_in_sequence():
+    log: list[Any] = []
+    written = asyncio.Event()
+    release = asyncio.Event()
+
+    class SlowStore(RecordingStore):
+        async def set_many(self, items: dict[str, Any]) -> None:
+            written.set()
+            await release.wait()  # the push's store write is still under way...
+            await super().set_many(items)
+
+    publisher = Publisher(SlowStore(log), RecordingLayer(log), dict)
+
+    async def push() -> None:
+        async with publisher.together():
+            await publisher.save({"game:3": {"round": 1}})
+            await publisher.broadcast("game.3", GameChange(3, {"round": 1}, 0))
+
+    pushing = asyncio.create_task(push())
+    await written.wait()
+    # ...when a result fetched in the background is broadcast to the same game.
+    await publisher.broadcast("game.3", GameChange(3, {"round": 2}, 0))
+    release.set()
+    await pushing
+    seqs = [entry[2].position.seq for entry in log if entry[0] == "send"]
+    assert seqs == [1, 2], "sequence numbers go out in the order they were given"
+
+
+async def test_the_push_reaches_the_viewers_when_the_store_is_down():
+    log: list[Any] = []
+
+    class DownStore(RecordingStore):
+        async def set_many(self, items: dict[str, Any]) -> None:
+            raise ConnectionError("store away")
+
+    publisher = Publisher(DownStore(log), RecordingLayer(log), dict)
+    async with publisher.together():
+        await publisher.save({"game:3": {"round": 1}})
+        await publisher.broadcast("game.3", GameChange(3, {"round": 1}, 0))
+    assert publisher.store_down
+    assert [entry[:2] for entry in log] == [("send", "game.3")]
