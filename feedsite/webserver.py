@@ -24,7 +24,7 @@ from autobahn.websocket import protocol as autobahn_protocol
 from daphne.cli import CommandLineInterface
 from daphne.server import Server
 
-from feedsite.lean_connections import InputQueue, with_factory_options
+from feedsite.lean_connections import InputQueue, release_upgraded_http, with_factory_options
 
 # scope["extensions"][CONNECTION_EXTENSION] = {"protocol": weakref to daphne's protocol}
 CONNECTION_EXTENSION = "betcore.connection"
@@ -108,6 +108,7 @@ class ConnectionServer(Server):
             extensions = dict(scope.get("extensions") or {})
             extensions[CONNECTION_EXTENSION] = {"protocol": weakref.ref(protocol)}
             scope["extensions"] = extensions
+            release_upgraded_http(protocol.transport)
         # daphne's Server.create_application (4.2) with an InputQueue for its asyncio.Queue.
         assert "application_instance" not in self.connections[protocol]
         input_queue = InputQueue()

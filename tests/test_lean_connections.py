@@ -7,7 +7,7 @@ from channels.testing import WebsocketCommunicator
 from daphne.ws_protocol import WebSocketFactory
 
 from feedsite.asgi import application
-from feedsite.lean_connections import InputQueue, with_factory_options
+from feedsite.lean_connections import InputQueue, release_upgraded_http, with_factory_options
 from widget.channel_free import NO_CHANNEL_ALIAS
 
 
@@ -63,3 +63,56 @@ async def test_a_widget_socket_refuses_to_start_if_its_reserved_alias_is_given_a
     )
     with pytest.raises(RuntimeError, match="must have no channel"):
         await communicator.connect()
+
+
+class FakeTcpTransport:
+    """The part of Twisted's TCP transport that holds a registered producer."""
+
+    def __init__(self) -> None:
+        self.producer: object | None = None
+
+    def registerProducer(self, producer: object, streaming: bool) -> None:
+        self.producer = producer
+
+    def unregisterProducer(self) -> None:
+        self.producer = None
+
+
+def test_the_http_connection_a_socket_was_upgraded_from_is_let_go():
+    from twisted.web.http import HTTPChannel
+
+    transport = FakeTcpTransport()
+    channel = HTTPChannel()
+    transport.registerProducer(channel, True)
+    request = object()  # what daphne's upgrade request is to the channel: an entry in its list
+    channel.requests.append(request)
+    release_upgraded_http(transport)
+    assert transport.producer is None
+    assert channel.requests == [], "the channel <-> request cycle is broken, so reference counting frees both"
+
+
+def test_any_other_producer_stays_registered():
+    transport = FakeTcpTransport()
+    producer = object()
+    transport.registerProducer(producer, True)
+    release_upgraded_http(transport)
+    assert transport.producer is producer
+
+
+def test_an_open_socket_keeps_only_the_headers_its_origin_is_checked_against_again():
+    from widget.socket_origin import keep_only_origin_headers, origin_allowed
+
+    headers = [
+        (b"host", b"widgets.example"),
+        (b"origin", b"https://partner.example"),
+        (b"user-agent", b"Mozilla/5.0 " + b"x" * 300),
+        (b"cookie", b"sessionid=secret"),
+        (b"X-Forwarded-Proto", b"https"),
+    ]
+    scope = {"type": "websocket", "headers": headers}
+    copy = dict(scope, url_route={})  # routers copy the scope; the header list is shared
+    keep_only_origin_headers(copy)
+    assert scope["headers"] is headers
+    assert [name for name, _ in headers] == [b"host", b"origin", b"X-Forwarded-Proto"]
+    assert origin_allowed(scope, ["https://partner.example"])
+    assert not origin_allowed(scope, ["https://other.example"])

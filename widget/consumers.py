@@ -39,7 +39,7 @@ from widget.socket_limits import (
     take_place,
 )
 from widget.socket_metrics import CONSUMERS, OPEN_SOCKETS
-from widget.socket_origin import origin_allowed
+from widget.socket_origin import keep_only_origin_headers, origin_allowed
 
 __all__ = ["KERNEL_SEND_BUFFER", "MAX_BACKLOG_BYTES", "PreviewConsumer", "RefusedSocket", "WidgetConsumer"]
 
@@ -87,6 +87,7 @@ class WidgetConsumer(FeedDelivery, ChannelFreeConsumer):
             await self.close()  # before accepting: the handshake fails with 403
             return
         await self.accept()
+        keep_only_origin_headers(self.scope)  # checked, and all a reconfigure reads again
         self.socket = WidgetSocket.attach(self.scope, self.send_text)
         self.socket.limit_kernel_buffer(KERNEL_SEND_BUFFER)
         # Ping frames draw on the same allowance as the client's messages.

@@ -45,3 +45,20 @@ def origin_allowed(scope: dict[str, Any], partner_origins: list[str]) -> bool:
     if not origin:
         return False
     return own_origin_allowed(scope, origin) or origin in partner_origins
+
+
+# The headers ``origin_allowed`` reads, which an open socket needs again when its widget's
+# partner origins change (WidgetConsumer.reconfigure).
+ORIGIN_HEADERS = (b"origin", b"host", b"x-forwarded-proto")
+
+
+def keep_only_origin_headers(scope: dict[str, Any]) -> None:
+    """Drop, in place, every handshake header but the ones the origin check reads again.
+
+    The list is the one daphne parsed the handshake into, shared by every copy of the
+    scope; a browser's headers (user agent, cookies, languages) are most of a kilobyte
+    that an open socket would otherwise keep for its whole life.
+    """
+    headers = scope.get("headers")
+    if isinstance(headers, list):
+        headers[:] = [(key, value) for key, value in headers if key.lower() in ORIGIN_HEADERS]
