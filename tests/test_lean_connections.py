@@ -116,3 +116,29 @@ def test_an_open_socket_keeps_only_the_headers_its_origin_is_checked_against_aga
     assert [name for name, _ in headers] == [b"host", b"origin", b"X-Forwarded-Proto"]
     assert origin_allowed(scope, ["https://partner.example"])
     assert not origin_allowed(scope, ["https://other.example"])
+
+
+class LoggingServer:
+    def log_action(self, protocol: str, action: str, details: dict) -> None:
+        self.logged = (protocol, action, details)
+
+
+def test_once_open_a_connection_keeps_neither_handshake_leftovers_nor_flags_at_their_initial_value():
+    from types import SimpleNamespace
+
+    factory = WebSocketFactory(FakeServer(), server="test")
+    protocol = with_factory_options(factory)()
+    protocol.server, protocol.client_addr = LoggingServer(), ["127.0.0.1", 5000]
+    protocol.request = SimpleNamespace(path="/ws/w/abc/")
+    headers = {"host": "widgets.example", "user-agent": "Mozilla/5.0"}
+    protocol.http_headers, protocol.http_request_data = headers, b"GET /ws/w/abc/ HTTP/1.1\r\n..."
+    protocol.wasClean, protocol.localCloseCode, protocol.closedByMe = False, None, True
+    protocol.onOpen()
+    assert protocol.server.logged[1] == "connected", "daphne's own onOpen ran"
+    assert headers == {}, "the parsed headers are freed (the request object shares the dict)"
+    kept = vars(protocol)
+    assert "http_request_data" not in kept and "http_headers" not in kept
+    assert "wasClean" not in kept and protocol.wasClean is False and protocol.localCloseCode is None
+    assert kept["closedByMe"] is True, "a flag that changed stays the connection's own"
+    protocol.wasClean = True  # autobahn setting a flag later sets it on the connection, not the class
+    assert type(protocol).wasClean is False
