@@ -73,17 +73,26 @@ def forwarded_client(peer: str, forwarded_for: list[str], proxies: list[IPNetwor
 
 
 class ClientAddressMiddleware:
-    """ASGI middleware (outermost): ``scope["client"]`` as the trusted proxies tell it."""
+    """ASGI middleware (outermost): ``scope["client"]`` as the trusted proxies tell it.
+
+    It returns the inner application's awaitable instead of awaiting it in a coroutine of
+    its own: an open socket's application stays suspended for the socket's whole life,
+    and a frame per wrapping layer is memory per viewer. ``_asgi_single_callable`` tells
+    servers (asgiref's ``guarantee_single_callable``) that this is an ASGI 3 application
+    although ``__call__`` is not a coroutine function.
+    """
+
+    _asgi_single_callable = True
 
     def __init__(self, app: ASGIApp, proxies: list[IPNetwork]) -> None:
         self.app = app
         self.proxies = proxies
 
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+    def __call__(self, scope: Scope, receive: Any, send: Any) -> Awaitable[None]:
         if scope.get("type") in ("http", "websocket") and scope.get("client"):
             peer = str(scope["client"][0])
             headers = [value.decode("latin-1") for name, value in scope.get("headers", []) if name == FORWARDED_FOR]
             client = forwarded_client(peer, headers, self.proxies)
             if client != peer:  # the port is the proxy's, not the client's
                 scope = dict(scope, client=[client, 0])
-        await self.app(scope, receive, send)
+        return self.app(scope, receive, send)
