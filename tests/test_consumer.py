@@ -150,14 +150,14 @@ async def test_messages_that_arrive_together_go_out_as_one_frame_shared_by_viewe
         def deliver_now(self, frame: Frame) -> bool | None:
             return None  # always the async path here, which records the frame
 
-        async def deliver(self, frame: Frame) -> bool:
+        async def deliver(self, frame: Frame) -> int:
             self.frames.append(frame)
             self.writing.set()
             if len(self.frames) == self.expected:
                 self.done.set()
             if self.hold is not None and len(self.frames) == 1:
                 await self.hold.wait()  # a slow first write keeps the sender busy
-            return True
+            return frame.messages
 
         async def resync(self) -> None:
             raise AssertionError("no gap, no resync")
@@ -245,3 +245,27 @@ async def test_socket_origins_must_match_exactly(widget, origin, host, proto, al
     assert connected is allowed
     if connected:
         await communicator.disconnect()
+
+
+async def test_a_save_data_viewer_is_counted_for_the_messages_it_was_sent_not_for_those_filtered(widget):
+    from feed import metrics
+    from feed.protocol.browser import JackpotsMessage
+    from feed.protocol.keys import jackpots_group
+
+    communicator = await connect(f"/ws/w/{widget.public_id}/")
+    reader = MessageReader(communicator.receive_from)
+    await reader.next()  # the snapshot
+    await communicator.send_to(json.dumps({"type": "lite", "on": True}))
+    await communicator.send_to(json.dumps({"type": "resync"}))
+    assert (await reader.next())["type"] == "snapshot", "lite is on before anything is published"
+    sent_before = metrics.MESSAGES_SENT._value.get()
+    received = []
+    for round_number in (1, 2):  # the second jackpots update comes within the Save-Data interval
+        await publish(JackpotsMessage(()), jackpots_group(widget.currency))
+        await publish(game_change(3, round=round_number))
+        while (message := await reader.next())["type"] != "game":
+            received.append(message["type"])
+        assert message["changes"] == {"round": round_number}
+    assert received == ["jackpots"]
+    assert metrics.MESSAGES_SENT._value.get() - sent_before == 3, "two game changes and the first jackpots"
+    await communicator.disconnect()

@@ -97,17 +97,17 @@ class FeedDelivery:
         socket.queue_behind(frame)  # busy but under the cap: after what it already holds
         return True
 
-    async def deliver(self, frame: Frame) -> bool:
-        """A feed frame from the local fan-out, already serialized; True if it was sent."""
+    async def deliver(self, frame: Frame) -> int:
+        """A feed frame from the local fan-out, already serialized; how many of its messages were sent
+        (0 when none, or when a snapshot replaced them: the snapshot counts itself)."""
         if self.paused:
-            return False
+            return 0
         if self.lite and frame.parts:  # Save-Data filters jackpots message by message
-            sent = [await self.deliver(part) for part in frame.parts]
-            return any(sent)
+            return sum([await self.deliver(part) for part in frame.parts])
         if self.lite and frame.is_kind(EventKind.JACKPOTS):
             now = self.clock()
             if now - self.last_jackpots < LITE_JACKPOT_INTERVAL:
-                return False
+                return 0
             self.last_jackpots = now
         if self.starting:
             if self.held is None:
@@ -116,17 +116,17 @@ class FeedDelivery:
                 self.held.clear()
                 self.behind = True
             self.held.append(frame)
-            return True
+            return frame.messages
         if self._stalled(frame.messages):
-            return False
+            return 0
         if self.behind:
             self.behind = False
             await self.send_snapshot()  # the latest state replaces every dropped update
-            return True
+            return 0
         if self.socket is None:
-            return False  # closed while this batch was being written
+            return 0  # closed while this batch was being written
         await self.socket.send_frame(frame)
-        return True
+        return frame.messages
 
     def _backlog(self) -> int | None:
         return self.socket.backlog() if self.socket is not None else None

@@ -48,7 +48,7 @@ GATHER_SECONDS = 0.002
 class Member(Protocol):
     def deliver_now(self, frame: Frame) -> bool | None: ...
 
-    async def deliver(self, frame: Frame) -> bool: ...
+    async def deliver(self, frame: Frame) -> int: ...
 
     async def resync(self) -> None: ...
 
@@ -191,7 +191,9 @@ class LocalFanout:
             try:
                 # Most sockets are written synchronously; the rest take the async path.
                 done = member.deliver_now(frame)
-                if done if done is not None else await member.deliver(frame):
+                if done is None:
+                    sent += await member.deliver(frame)
+                elif done:
                     sent += frame.messages
             except Exception:
                 log.exception("delivering to a widget socket failed")
