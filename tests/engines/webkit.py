@@ -17,18 +17,28 @@ As root, WebKit's sandbox does not start: it is switched off (these tests load o
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import socket
 import subprocess
 import threading
 from pathlib import Path
 from typing import IO, Any
+
+import psutil
+import urllib3
+from selenium.common.exceptions import WebDriverException
 
 from tests.engines import MINIBROWSER, WEBKIT_DRIVER
 
 TINY_GTK = "* { min-width: 0; min-height: 0; padding: 0; margin: 0; border-width: 0; font-size: 1px; }\n"
 # How long a plain MiniBrowser watches a page's console: load, live, and a few feed events.
 CONSOLE_SECONDS = 10.0
+# How long any WebDriver command may take (a load on a busy machine takes a few seconds), and
+# how many times a wedged browser is replaced in one module before the run gives up.
+COMMAND_SECONDS = 60.0
+MAX_RESTARTS = 2
 
 
 def start_xvfb(log: IO[str]) -> tuple[subprocess.Popen, str]:
@@ -51,9 +61,6 @@ class WebKit:
     name = "webkit"
 
     def __init__(self, workdir: Path, console_urls: list[str]) -> None:
-        from selenium import webdriver
-        from selenium.webdriver.webkitgtk.service import Service
-
         self._workdir = workdir
         (workdir / "gtk-3.0").mkdir(parents=True, exist_ok=True)
         (workdir / "gtk-3.0" / "gtk.css").write_text(TINY_GTK)  # read through XDG_CONFIG_HOME
@@ -67,13 +74,44 @@ class WebKit:
         self._console_seen: dict[str, tuple[bool, str]] = {}  # url -> (the browser lasted, what it printed)
         self._console_processes: list[subprocess.Popen] = []
         self._console_runs = {url: self._start_console_run(url, index) for index, url in enumerate(console_urls)}
+        self._restarts = 0
+        self._driver = self._start_driver()
+        self.version = f"WebKitGTK {self._driver.capabilities['browserVersion']}"
+        self._chrome_height: int | None = None
+
+    def _start_driver(self) -> Any:
+        """A driven MiniBrowser whose every WebDriver command gives up after COMMAND_SECONDS."""
+        from selenium import webdriver
+        from selenium.webdriver.webkitgtk.service import Service
+
         options = webdriver.WebKitGTKOptions()
         options.binary_location = MINIBROWSER
         options.add_argument("--automation")
-        service = Service(executable_path=WEBKIT_DRIVER, log_output=str(workdir / "webkitwebdriver.log"), env=self._env)
-        self._driver = webdriver.WebKitGTK(options=options, service=service)
-        self.version = f"WebKitGTK {self._driver.capabilities['browserVersion']}"
-        self._chrome_height: int | None = None
+        log = str(self._workdir / f"webkitwebdriver-{self._restarts}.log")
+        service = Service(executable_path=WEBKIT_DRIVER, log_output=log, env=self._env)
+        # Selenium's HTTP client takes its timeout from the socket default when it is made
+        # (its documented fallback); without one, a command to a wedged browser never returns.
+        previous = socket.getdefaulttimeout()
+        socket.setdefaulttimeout(COMMAND_SECONDS)
+        try:
+            return webdriver.WebKitGTK(options=options, service=service)
+        finally:
+            socket.setdefaulttimeout(previous)
+
+    def _restart_driver(self, why: BaseException) -> None:
+        """End a wedged browser (its WebKitWebDriver and every process under it) and start another."""
+        assert self._restarts < MAX_RESTARTS, f"WebKit wedged again after {self._restarts} restarts: {why!r}"
+        self._restarts += 1
+        self._kill_driver(why)
+        self._driver = self._start_driver()
+
+    def _kill_driver(self, why: BaseException) -> None:
+        print(f"WebKit: ending a browser that did not answer ({why!r})")  # shown with the test's output
+        with contextlib.suppress(psutil.NoSuchProcess):
+            driver_process = psutil.Process(self._driver.service.process.pid)
+            for process in [*driver_process.children(recursive=True), driver_process]:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    process.kill()
 
     def _start_console_run(self, url: str, index: int) -> threading.Timer:
         """A plain MiniBrowser on ``url`` for CONSOLE_SECONDS; the timer closes it and keeps what it printed."""
@@ -104,14 +142,24 @@ class WebKit:
         )
 
     def open(self, url: str, width: int, height: int) -> None:
+        # WebKitGTK 2.50 under Xvfb sometimes wedges on a load: its web process spins at 100 % and
+        # the WebDriver never answers (seen in about one full run in five on a loaded machine).
+        # That is the harness's browser failing, not the page: the command times out, the browser
+        # is replaced, and the page is loaded once more in the new one.
+        try:
+            self._open(url, width, height)
+        except (TimeoutError, urllib3.exceptions.TimeoutError, WebDriverException) as error:
+            self._restart_driver(error)
+            self._open(url, width, height)
+
+    def _open(self, url: str, width: int, height: int) -> None:
         if self._chrome_height is None:
             # What the window spends on its (shrunk) toolbar, measured once.
             self._driver.set_window_size(width, height)
             self._chrome_height = height - self._driver.execute_script("return window.innerHeight")
         self._driver.set_window_size(width, height + self._chrome_height)
-        # No switch to the top document first: evaluate() always ends there, navigation acts on the
-        # top-level context anyway, and that switch right after a resize is where WebKitWebDriver
-        # was twice seen to hang (300 s, no answer) on a loaded machine.
+        # No switch to the top document first: evaluate() always ends there, and navigation acts
+        # on the top-level context anyway.
         self._driver.get(url)
 
     def evaluate(self, expression: str, frame: str) -> Any:
@@ -158,7 +206,10 @@ class WebKit:
             if process.poll() is None:
                 process.terminate()
                 process.wait(10)
-        self._driver.quit()
+        try:
+            self._driver.quit()
+        except (TimeoutError, urllib3.exceptions.TimeoutError, WebDriverException) as error:
+            self._kill_driver(error)
         self._xvfb.terminate()
         self._xvfb.wait(10)
         self._xvfb_log.close()
