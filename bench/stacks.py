@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench.metrics import redis_pids
@@ -31,7 +31,8 @@ STACKS = ("ours", "websockets", "node-ws", "picows")
 # viewer gets about as many messages as ours sends (changes only): the cost of one message when
 # messages are as sparse, which a relay's dense stream hides (a write to a sleeping reader costs more).
 SPARSE_EVERY = 15
-OPTIONAL_STACKS = ("node-ws-sparse", "picows-sparse")
+SPARSE_PEERS = ("node-ws", "picows")
+OPTIONAL_STACKS = tuple(f"{name}-sparse" for name in SPARSE_PEERS)
 GAME_TYPES = ["3", "1", "2", "5"]  # the benchmark widget's games (tests/processes.py Cluster)
 
 
@@ -42,18 +43,19 @@ class Relay:
     every: int = 1  # RELAY_EVERY: one hub frame in this many is sent
 
 
-RELAYS = {
+DENSE_RELAYS = {
     "websockets": Relay("websockets relay", [sys.executable, str(ROOT / "bench" / "reference_relay.py")]),
     "node-ws": Relay("Node ws relay", ["node", str(ROOT / "bench" / "node_ws_relay.js")]),
     "picows": Relay("picows relay", [sys.executable, str(ROOT / "bench" / "picows_relay.py")]),
-    "node-ws-sparse": Relay(
-        f"Node ws relay, 1 frame in {SPARSE_EVERY}", ["node", str(ROOT / "bench" / "node_ws_relay.js")], SPARSE_EVERY
-    ),
-    "picows-sparse": Relay(
-        f"picows relay, 1 frame in {SPARSE_EVERY}",
-        [sys.executable, str(ROOT / "bench" / "picows_relay.py")],
-        SPARSE_EVERY,
-    ),
+}
+RELAYS = {
+    **DENSE_RELAYS,
+    **{
+        f"{name}-sparse": replace(
+            DENSE_RELAYS[name], label=f"{DENSE_RELAYS[name].label}, 1 frame in {SPARSE_EVERY}", every=SPARSE_EVERY
+        )
+        for name in SPARSE_PEERS
+    },
 }
 
 
