@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -558,19 +557,14 @@ def test_four_games_with_three_results_each_fit_one_phone_screen(tmp_path, brows
         page = context.new_page()
         page.goto(f"{base}/w/{public_id}/?lang=ru")
         page.locator('.bw-status[data-state="live"]').wait_for(timeout=5000)
-        counts: list[int] = []
-        toggles: list[int] = []
 
-        def every_game_has_more_than_three() -> bool:  # three shown, more behind the toggle, for every game
-            counts[:] = [
-                page.locator(f'.bw-game[data-t="{t}"] .bw-result:not(.bw-empty)').count() for t in (3, 1, 2, 5)
-            ]
-            toggles[:] = [page.locator(".bw-more:not([hidden])").count()]
-            return min(counts) >= 3 and toggles == [4]
+        def shown() -> tuple[list[int], int]:  # results shown per game, and visible "more" toggles
+            counts = [page.locator(f'.bw-game[data-t="{t}"] .bw-result:not(.bw-empty)').count() for t in (3, 1, 2, 5)]
+            return counts, page.locator(".bw-more:not([hidden])").count()
 
-        with contextlib.suppress(TimeoutError):  # the assert says how far it got
-            wait_until(every_game_has_more_than_three, 60, "four games with more than three results each")
-        assert min(counts) >= 3 and toggles == [4], f"results shown per game {counts}, 'more' toggles {toggles}"
+        # Three shown, more behind the toggle, for every game.
+        counts, toggles = last_reading(shown, lambda found: min(found[0]) >= 3 and found[1] == 4, 60)
+        assert min(counts) >= 3 and toggles == 4, f"results shown per game {counts}, 'more' toggles {toggles}"
         height = page.locator(".bw-root").evaluate("el => el.getBoundingClientRect().height")
         page.screenshot(path=str(ARTIFACTS / "four-games-three-results-360.png"), full_page=True)
         assert height <= 740, f"{height:.0f} px at 360 px wide"
