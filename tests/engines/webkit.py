@@ -39,6 +39,8 @@ CONSOLE_SECONDS = 10.0
 # how many times a wedged browser is replaced in one module before the run gives up.
 COMMAND_SECONDS = 60.0
 MAX_RESTARTS = 2
+# What a command to a browser that does not answer raises: the client's timeout, or the driver's error.
+UNANSWERED = (TimeoutError, urllib3.exceptions.TimeoutError, WebDriverException)
 
 
 def start_xvfb(log: IO[str]) -> tuple[subprocess.Popen, str]:
@@ -148,7 +150,7 @@ class WebKit:
         # is replaced, and the page is loaded once more in the new one.
         try:
             self._open(url, width, height)
-        except (TimeoutError, urllib3.exceptions.TimeoutError, WebDriverException) as error:
+        except UNANSWERED as error:
             self._restart_driver(error)
             self._open(url, width, height)
 
@@ -208,7 +210,7 @@ class WebKit:
                 process.wait(10)
         try:
             self._driver.quit()
-        except (TimeoutError, urllib3.exceptions.TimeoutError, WebDriverException) as error:
+        except UNANSWERED as error:
             self._kill_driver(error)
         self._xvfb.terminate()
         self._xvfb.wait(10)
