@@ -47,12 +47,6 @@ class InputQueue:
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    def qsize(self) -> int:
-        return len(self._items)
-
-    def empty(self) -> bool:
-        return not self._items
-
     async def get(self) -> Any:
         while not self._items:
             if self._waiter is not None:
