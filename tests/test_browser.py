@@ -14,6 +14,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
+from tests.frames import messages_in
 from tests.processes import free_port, wait_until_answers
 from tests.served_app import ARTIFACTS, axe_violations, pumped
 from tests.waiting import last_reading, wait_until
@@ -579,8 +580,9 @@ def rising(polls: list[str]) -> bool:
     """Whether the last two amounts of game type 1's jackpot the page was sent went up (in the
     widget's currency if it has one, else the currency-less pool: what the widget shows)."""
     amounts: dict[str, list[float]] = {}
-    for text in polls:
-        for row in json.loads(text)["rows"]:
+    # A frame holds one message or an array of those that reached the server together.
+    for message in (m for text in polls for m in messages_in(text) if m["type"] == "jackpots"):
+        for row in message["rows"]:
             if row["t"] == 1:
                 amounts.setdefault(row["currency"], []).append(row["amount"])
     shown = next((amounts[c] for c in amounts if c), amounts.get("", []))
