@@ -13,8 +13,21 @@ import redis.asyncio as redis
 log = logging.getLogger("feed.leader")
 
 KEY = "betcore-feed:worker-lock"
-# Renew only if we still own it: a worker that stalled past the TTL must not steal it back.
-RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
+# Renew if we still own it (1); take it again if nobody does (2): a Redis restart, or a
+# stall past the TTL that no standby used, must not cost a resubscription to the hub. Only
+# another worker holding it means we lost it (0).
+RENEW = """
+local holder = redis.call('get', KEYS[1])
+if holder == ARGV[1] then
+  redis.call('pexpire', KEYS[1], ARGV[2])
+  return 1
+end
+if not holder then
+  redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 2
+end
+return 0
+"""
 RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 
 
@@ -39,16 +52,23 @@ class LeaderLock:
                 pass
         return False
 
+    async def renew(self) -> bool | None:
+        """One renewal: True while we hold the lock (taken again if it had vanished), False
+        once another worker holds it, None when Redis cannot be reached."""
+        try:
+            held = await self.client.eval(RENEW, 1, self.key, self.owner, self.ttl_ms)
+        except redis.RedisError as error:
+            log.warning("feed lock renewal failed (%s)", type(error).__name__)
+            return None  # the TTL still covers us for a moment; the next renewal tries again
+        if held == 2:
+            log.warning("feed lock had vanished (Redis restarted?); taken again, keeping the subscription")
+        return bool(held)
+
     async def keep(self, stop: asyncio.Event) -> None:
         """Renew every TTL/3; set ``stop`` if the lock is lost (another worker took over)."""
         while not stop.is_set():
             await asyncio.sleep(self.ttl_ms / 3000)
-            try:
-                renewed = await self.client.eval(RENEW, 1, self.key, self.owner, self.ttl_ms)
-            except redis.RedisError as error:
-                log.warning("feed lock renewal failed (%s)", type(error).__name__)
-                continue  # the TTL still covers us for a moment; try again
-            if not renewed:
+            if await self.renew() is False:
                 log.error("feed lock lost; stopping this worker")
                 stop.set()
 
