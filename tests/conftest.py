@@ -85,6 +85,19 @@ def own_redis(tmp_path):
     server.stop()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing test's own processes show the end of their logs in its report (CI keeps nothing else)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    logdir = getattr(item.funcargs.get("cluster"), "logdir", None)
+    for log in sorted(logdir.glob("*.log")) if logdir else ():
+        lines = log.read_text(errors="replace").splitlines()
+        report.sections.append((f"{log.name} (last 40 lines)", "\n".join(lines[-40:])))
+
+
 @pytest.fixture
 def cluster(request, tmp_path):
     """Sandbox, a fresh database and Redis for the test's own workers and web processes.
