@@ -37,7 +37,7 @@ GC_PAUSE = Histogram(
     ["generation"],
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
 )
-# Where a game message's time goes, hop by hop (observed by widget/fanout.py's observe_hops).
+# Where a game message's time goes, hop by hop (observed by widget/hop_times.py).
 HOP_SECONDS = Histogram(
     "feed_hop_seconds",
     "Time of one hop of a game message: betcore (sandbox/BETCORE send to worker receive), worker (receive to "

@@ -98,6 +98,36 @@ async def test_a_gap_in_the_feed_sequence_resyncs_the_viewers_of_that_group(widg
     await communicator.disconnect()
 
 
+async def test_a_resync_the_store_could_not_answer_is_tried_again_at_the_next_gap(widget, monkeypatch):
+    # Just after a Redis restart the web process may notice the gap before it can read the
+    # store; the debounce must not then keep the viewer without a snapshot until it asks.
+    from widget import delivery
+    from widget.fanout import local_fanout
+
+    local_fanout().clock = lambda: 1000.0  # every gap below falls within one debounce
+    communicator = await connect(f"/ws/w/{widget.public_id}/")
+    await communicator.receive_from()
+    read = delivery.read_snapshot_message
+    failing = {"reads": 1}
+
+    async def read_unless_failing(*args, **kwargs):
+        if failing["reads"]:
+            failing["reads"] -= 1
+            raise ConnectionError("store unreachable")
+        return await read(*args, **kwargs)
+
+    monkeypatch.setattr(delivery, "read_snapshot_message", read_unless_failing)
+    reader = MessageReader(communicator.receive_from)
+    for seq in (1, 3):  # 2 was lost; the snapshot cannot be read
+        await publish(game_change(3, round=seq), position=Position("a", seq))
+    assert [(await reader.next())["changes"] for _ in range(2)] == [{"round": 1}, {"round": 3}]
+    assert failing["reads"] == 0
+    await publish(game_change(3, round=5), position=Position("a", 5))  # 4 lost too
+    assert (await reader.next())["type"] == "snapshot", "tried again, though within the debounce"
+    assert (await reader.next())["changes"] == {"round": 5}
+    await communicator.disconnect()
+
+
 async def test_oversized_frames_and_floods_close_the_socket(widget):
     communicator = await connect(f"/ws/w/{widget.public_id}/")
     await communicator.receive_from()
@@ -159,7 +189,7 @@ async def test_messages_that_arrive_together_go_out_as_one_frame_shared_by_viewe
                 await self.hold.wait()  # a slow first write keeps the sender busy
             return frame.messages
 
-        async def resync(self) -> None:
+        async def resync(self) -> bool:
             raise AssertionError("no gap, no resync")
 
         async def reconfigure(self, event: FeedEvent) -> None:

@@ -140,6 +140,8 @@ class FeedDelivery:
         metrics.MESSAGES_DROPPED.inc(messages)
         return True
 
-    async def resync(self) -> None:
-        if not self.paused and not self.closed:
-            await self.send_snapshot()
+    async def resync(self) -> bool:
+        """A fresh snapshot after a gap; False when the store could not be read for it."""
+        if self.paused or self.closed:
+            return True  # nothing to bring up to date: resume sends its own snapshot
+        return await self.send_snapshot()

@@ -10,7 +10,10 @@ Redis pub/sub drops whatever is published while a subscriber is reconnecting, an
 channels-redis hides the reconnect. The worker numbers its events per group
 (``Position``: epoch, seq); a gap or a new epoch means this process missed something,
 and the viewers of that group get a fresh snapshot (at most one per viewer per
-``RESYNC_DEBOUNCE`` seconds of ``clock``, which tests replace).
+``RESYNC_DEBOUNCE`` seconds of ``clock``, which tests replace). A group with no event
+since this process joined it has no number to compare with, so a reconnect of the
+subscriber connection (``layer_reconnects``) resyncs every viewer at the next event,
+which the worker sends after it has saved the state that snapshot is read from.
 
 The hub sends every game in the same 500 ms tick, so several messages reach a process
 together. Reading and sending are separate tasks: whatever arrived while the sender was
@@ -35,6 +38,8 @@ from feed import metrics
 from feed.protocol.events import EventKind, FeedEvent, Position
 from feed.protocol.schema import ProtocolError
 from widget.frames import Frame
+from widget.hop_times import observe_hops
+from widget.layer_reconnects import ReconnectWatch
 from widget.snapshot_cache import SnapshotCache
 
 log = logging.getLogger("widget.fanout")
@@ -50,7 +55,7 @@ class Member(Protocol):
 
     async def deliver(self, frame: Frame) -> int: ...
 
-    async def resync(self) -> None: ...
+    async def resync(self) -> bool: ...
 
     async def reconfigure(self, event: FeedEvent) -> None: ...
 
@@ -76,6 +81,7 @@ class LocalFanout:
         self.resynced_at: weakref.WeakKeyDictionary[Member, float] = weakref.WeakKeyDictionary()
         # Snapshots shared by viewers joining together; a new generation with every event.
         self.snapshots = SnapshotCache()
+        self.reconnects = ReconnectWatch()
 
     async def join(self, groups: list[str], member: Member) -> None:
         async with self.lock:
@@ -89,7 +95,13 @@ class LocalFanout:
                 if not self.members[group]:
                     await self.layer.group_add(group, self.channel)
                     self.snapshots.invalidate()  # what was read before may predate this group's events
+                    self.reconnects.register(self.layer, self._layer_reconnected)
                 self.members[group].add(member)
+
+    def _layer_reconnected(self, connection: Any) -> None:
+        """redis-py made the subscriber connection again: what was published meanwhile is lost."""
+        log.info("channel layer reconnected to Redis; viewers resync at the next event")
+        self.layer_failed = True
 
     async def leave(self, groups: list[str], member: Member) -> None:
         await self.unsubscribe(self._remove(member, groups))
@@ -252,25 +264,12 @@ class LocalFanout:
                 continue
             self.resynced_at[member] = now
             try:
-                await member.resync()
+                brought_up_to_date = await member.resync()
             except Exception:
                 log.exception("widget socket resync failed")
-
-
-def observe_hops(event: FeedEvent, arrived: float, started: float, first_write: float, last_write: float) -> None:
-    """Each hop of a game message, from the times it carries and the ones this batch took."""
-    if event.hops is None:
-        return
-    hops = {
-        "betcore": event.hops.received - event.hops.betcore_sent,
-        "worker": event.sent - event.hops.received,
-        "layer": arrived - event.sent,
-        "queued": started - arrived,
-        "first_write": first_write - arrived,
-        "last_write": last_write - arrived,
-    }
-    for hop, seconds in hops.items():
-        metrics.HOP_SECONDS.labels(hop).observe(max(0.0, seconds))
+                brought_up_to_date = False
+            if not brought_up_to_date:  # the next gap tries again, debounce or not
+                self.resynced_at.pop(member, None)
 
 
 # Keyed by the loop object (a new loop that reuses a dead one's address never gets the dead
