@@ -19,6 +19,7 @@ import logging
 from typing import Any
 
 log = logging.getLogger("widget.fanout")
+_MISSING = object()
 
 
 def subscriber_connections(layer: Any) -> list[Any] | None:
@@ -35,8 +36,8 @@ def subscriber_connections(layer: Any) -> list[Any] | None:
         return None
     connections = []
     for shard in shards:
-        pubsub = getattr(shard, "_pubsub", "missing")
-        if pubsub == "missing":
+        pubsub = getattr(shard, "_pubsub", _MISSING)
+        if pubsub is _MISSING:
             return None
         connection = getattr(pubsub, "connection", None)
         if connection is None:
