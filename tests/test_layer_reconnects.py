@@ -94,3 +94,18 @@ async def test_without_a_reconnect_the_first_event_after_joining_is_just_deliver
 
 async def test_the_in_memory_layer_has_nothing_that_reconnects() -> None:
     assert subscriber_connections(InMemoryChannelLayer()) == []
+
+
+def test_a_channels_redis_without_the_names_relied_on_is_said_once(caplog) -> None:
+    from widget.layer_reconnects import ReconnectWatch
+
+    class OtherPubSubLayer:  # a future channels-redis whose per-loop layer has no ``_shards``
+        def _get_layer(self) -> object:
+            return object()
+
+    watch = ReconnectWatch()
+    assert subscriber_connections(OtherPubSubLayer()) is None
+    assert watch.register(OtherPubSubLayer(), print) is False
+    assert watch.register(OtherPubSubLayer(), print) is False
+    warnings = [r for r in caplog.records if "hides its Redis connections" in r.getMessage()]
+    assert len(warnings) == 1, "said once, not at every join"
