@@ -52,6 +52,13 @@ WIDGET_CONSUMERS_ALIVE = Gauge(
     "feed_widget_consumers_alive", "Widget socket consumers still in this process's memory, open or not"
 )
 WIDGET_CACHE_ENTRIES = Gauge("feed_widget_cache_entries", "Widgets (and unknown ids) kept by this process's cache")
+WEB_CONNECTIONS = Gauge(
+    "feed_web_connections",
+    "Connections daphne tracks in this process: open sockets and HTTP requests, and closed ones not reaped yet",
+)
+WEB_CONNECTIONS_REAPING = Gauge(
+    "feed_web_connections_reaping", "Connections whose application finished or that disconnected, not reaped yet"
+)
 # Memory blocks Python's allocator holds for live objects (cheap to read, unlike counting objects).
 PYTHON_ALLOCATED_BLOCKS = Gauge("python_allocated_blocks", "Memory blocks allocated by Python for live objects")
 PYTHON_ALLOCATED_BLOCKS.set_function(sys.getallocatedblocks)

@@ -24,6 +24,7 @@ from autobahn.websocket import protocol as autobahn_protocol
 from daphne.cli import CommandLineInterface
 from daphne.server import Server
 
+from feedsite.connection_checks import EventDrivenChecks
 from feedsite.lean_connections import InputQueue, release_upgraded_http, with_factory_options
 
 # scope["extensions"][CONNECTION_EXTENSION] = {"protocol": weakref to daphne's protocol}
@@ -85,8 +86,9 @@ def defer_autobahn_debug_formatting() -> None:
     autobahn_protocol.Timings.__str__ = lambda self: pformat(self._timings)  # type: ignore[method-assign]
 
 
-class ConnectionServer(Server):
-    """daphne's server, announcing each WebSocket connection in its scope's extensions."""
+class ConnectionServer(EventDrivenChecks, Server):
+    """daphne's server, announcing each WebSocket connection in its scope's extensions, with its
+    periodic checks over the connections that need them (``connection_checks``)."""
 
     def __init__(self, application: Any, endpoints: list[str] | None = None, **options: Any) -> None:
         defer_autobahn_debug_formatting()  # here, so `manage.py serve` gets it too
@@ -118,7 +120,8 @@ class ConnectionServer(Server):
         )
         if protocol not in self.connections:
             return None
-        self.connections[protocol]["application_instance"] = asyncio.ensure_future(application_instance)
+        future = self.connections[protocol]["application_instance"] = asyncio.ensure_future(application_instance)
+        self.watch_application(protocol, future)
         return input_queue
 
 

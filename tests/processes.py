@@ -225,15 +225,17 @@ class Cluster:
         tls: tuple[Path, Path] | None = None,
         application: str = "feedsite.asgi:application",
         server: str = "feedsite.webserver",
+        options: tuple[str, ...] = (),
         **env: str,
     ) -> tuple[Proc, int]:
-        """A web process (daphne) on ``port``; with ``tls`` (certificate, key) daphne serves TLS itself."""
+        """A web process (daphne) on ``port``; with ``tls`` (certificate, key) daphne serves TLS itself;
+        ``options`` are more of daphne's command-line options."""
         port = port or free_port()
         if tls is None:
             listen = ["-b", "127.0.0.1", "-p", str(port)]
         else:
             listen = ["-e", f"ssl:{port}:interface=127.0.0.1:privateKey={tls[1]}:certKey={tls[0]}"]
-        proc = self.start(name, [sys.executable, "-m", server, "-v", "0", *listen, application], **env)
+        proc = self.start(name, [sys.executable, "-m", server, "-v", "0", *listen, *options, application], **env)
         scheme = "https" if tls else "http"
         if wait_until_answers(f"{scheme}://127.0.0.1:{port}/livez"):
             return proc, port
