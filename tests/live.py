@@ -68,6 +68,14 @@ class StalledViewer:
             except (TimeoutError, ssl.SSLWantReadError):
                 pass
         messages = []
+        for first_byte, payload in self.whole_frames():
+            assert first_byte == 0x81, "only whole text frames, in order"
+            messages.extend(messages_in(payload))
+        return messages
+
+    def whole_frames(self) -> list[tuple[int, bytes]]:
+        """Take every whole server frame (unmasked) off the buffer: (first byte, payload)."""
+        frames = []
         while len(self.buffer) >= 2:
             length, start = self.buffer[1] & 0x7F, 2
             if length == 126:
@@ -76,10 +84,9 @@ class StalledViewer:
                 length, start = int.from_bytes(self.buffer[2:10]), 10
             if len(self.buffer) < start + length:
                 break
-            assert self.buffer[0] == 0x81, "only whole text frames, in order"
-            messages.extend(messages_in(self.buffer[start : start + length]))
+            frames.append((self.buffer[0], self.buffer[start : start + length]))
             self.buffer = self.buffer[start + length :]
-        return messages
+        return frames
 
 
 def insecure_tls() -> ssl.SSLContext:

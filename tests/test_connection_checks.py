@@ -35,16 +35,8 @@ def frames_for(viewer: StalledViewer, seconds: float) -> list[tuple[float, int]]
         if not data:
             break  # the server closed the connection
         viewer.buffer += data
-        while len(viewer.buffer) >= 2:
-            length, start = viewer.buffer[1] & 0x7F, 2
-            if length == 126:
-                length, start = int.from_bytes(viewer.buffer[2:4]), 4
-            elif length == 127:
-                length, start = int.from_bytes(viewer.buffer[2:10]), 10
-            if len(viewer.buffer) < start + length:
-                break
-            frames.append((time.monotonic() - started, viewer.buffer[0] & 0x0F))
-            viewer.buffer = viewer.buffer[start + length :]
+        at = time.monotonic() - started
+        frames += [(at, first_byte & 0x0F) for first_byte, _ in viewer.whole_frames()]
     return frames
 
 
