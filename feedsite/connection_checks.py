@@ -25,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+import daphne.server  # noqa: F401  # installs Twisted's asyncio reactor, which daphne needs, before the import below
 from daphne.ws_protocol import WebSocketProtocol
 from twisted.internet import reactor as installed_reactor
 
@@ -110,7 +111,10 @@ class EventDrivenChecks:
         if not application_instance and disconnected:
             del self.connections[protocol]
             return True
-        return not disconnected  # open: nothing more until it disconnects; closing: again next pass
+        # Read again: handle_exception may have just disconnected it (an HTTP 500 finishes the
+        # request at once), and then the next pass deletes it. Open: nothing more until it
+        # disconnects; closing: again at the next pass.
+        return details.get("disconnected") is None
 
     def timeout_checker(self) -> None:
         now = time.time()

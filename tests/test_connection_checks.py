@@ -76,3 +76,41 @@ async def test_closed_sockets_and_finished_applications_leave_the_connection_tab
     await until(drained, 10, "daphne's table back to the open socket and the scrape")
     await asyncio.wait_for(stay.recv(), 10)  # the one that stayed is still served
     await stay.close()
+
+
+class FailingRequest:
+    """Like daphne's HTTP request: answering an application's exception (a 500) finishes the
+    request, which tells the server it disconnected, within ``handle_exception``."""
+
+    def __init__(self, server) -> None:
+        self.server = server
+
+    def check_timeouts(self) -> None:
+        pass
+
+    def handle_exception(self, exception: BaseException) -> None:
+        self.server.protocol_disconnected(self)
+
+
+async def test_a_request_whose_application_failed_is_reaped_at_the_next_pass(caplog, monkeypatch) -> None:
+    from feedsite import connection_checks
+    from feedsite.webserver import ConnectionServer
+
+    monkeypatch.setattr(connection_checks.reactor, "callLater", lambda *args: None)  # the test runs the passes
+    server = ConnectionServer(application=None, endpoints=["tcp:port=0:interface=127.0.0.1"])  # never listens
+    server.connections = {}  # what run() starts with
+    request = FailingRequest(server)
+    server.protocol_connected(request)
+
+    async def failing_application() -> None:
+        raise ValueError("raised outside Django's own error handling")
+
+    future = server.connections[request]["application_instance"] = asyncio.ensure_future(failing_application())
+    server.watch_application(request, future)
+    await asyncio.sleep(0)  # the application runs and fails
+    await asyncio.sleep(0)  # its done callback runs
+    server.application_checker()  # logs the exception and answers it: the request is finished
+    assert "Exception inside application" in caplog.text
+    server.application_checker()
+    assert request not in server.connections, "reaped, as daphne's walk over every connection would"
+    assert not server.needs_reaping
