@@ -31,6 +31,7 @@ import urllib3
 from selenium.common.exceptions import WebDriverException
 
 from tests.engines import MINIBROWSER, WEBKIT_DRIVER
+from tests.waiting import wait_until
 
 TINY_GTK = "* { min-width: 0; min-height: 0; padding: 0; margin: 0; border-width: 0; font-size: 1px; }\n"
 # How long a plain MiniBrowser watches a page's console: load, live, and a few feed events.
@@ -41,6 +42,8 @@ COMMAND_SECONDS = 60.0
 MAX_RESTARTS = 2
 # What a command to a browser that does not answer raises: the client's timeout, or the driver's error.
 UNANSWERED = (TimeoutError, urllib3.exceptions.TimeoutError, WebDriverException)
+# A command the browser took in but never answered (the wedge), unlike an error it answered with.
+WEDGED = (TimeoutError, urllib3.exceptions.TimeoutError)
 
 
 def start_xvfb(log: IO[str]) -> tuple[subprocess.Popen, str]:
@@ -80,6 +83,7 @@ class WebKit:
         self._driver = self._start_driver()
         self.version = f"WebKitGTK {self._driver.capabilities['browserVersion']}"
         self._chrome_height: int | None = None
+        self._opened: tuple[str, int, int] | None = None  # the page open() last loaded
 
     def _start_driver(self) -> Any:
         """A driven MiniBrowser whose every WebDriver command gives up after COMMAND_SECONDS."""
@@ -155,6 +159,7 @@ class WebKit:
             self._open(url, width, height)
 
     def _open(self, url: str, width: int, height: int) -> None:
+        self._opened = (url, width, height)
         if self._chrome_height is None:
             # What the window spends on its (shrunk) toolbar, measured once.
             self._driver.set_window_size(width, height)
@@ -165,6 +170,28 @@ class WebKit:
         self._driver.get(url)
 
     def evaluate(self, expression: str, frame: str) -> Any:
+        try:
+            return self._evaluate(expression, frame)
+        except WEDGED as error:
+            if self._opened is None:
+                raise
+            # Wedged while a test reads the page: a new browser loads the same page, and the
+            # reading is taken there once it (and the widget's frame) answers.
+            self._restart_driver(error)
+            self._open(*self._opened)
+            reading: list[Any] = []
+
+            def answered() -> bool:
+                try:
+                    reading[:] = [self._evaluate(expression, frame)]
+                except WebDriverException:
+                    return False  # still loading: no widget frame yet
+                return True
+
+            wait_until(answered, 30, "the page loaded again in a new WebKit")
+            return reading[0]
+
+    def _evaluate(self, expression: str, frame: str) -> Any:
         self._driver.switch_to.default_content()
         if frame != "top":
             self._driver.switch_to.frame(self._driver.find_element("css selector", "iframe"))
