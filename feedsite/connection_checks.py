@@ -129,7 +129,7 @@ class EventDrivenChecks:
         reactor.callLater(TIMEOUT_PASS_SECONDS, self.timeout_checker)
 
     def _check_timeouts_at(self, protocol: Any, now: float) -> None:
-        """Put ``protocol`` in the first pass at or after its next check."""
+        """Put ``protocol`` in the pass of the slot its next check falls in (see below)."""
         due = now + TIMEOUT_PASS_SECONDS  # what daphne does for everything: the next pass
         if isinstance(protocol, WebSocketProtocol) and protocol.state == protocol.STATE_OPEN:
             # Nothing can fall due before its next ping or the end of its lifetime.

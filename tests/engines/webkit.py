@@ -40,10 +40,10 @@ CONSOLE_SECONDS = 10.0
 # how many times a wedged browser is replaced in one module before the run gives up.
 COMMAND_SECONDS = 60.0
 MAX_RESTARTS = 2
-# What a command to a browser that does not answer raises: the client's timeout, or the driver's error.
-UNANSWERED = (TimeoutError, urllib3.exceptions.TimeoutError, WebDriverException)
 # A command the browser took in but never answered (the wedge), unlike an error it answered with.
 WEDGED = (TimeoutError, urllib3.exceptions.TimeoutError)
+# What a command to a browser that does not answer raises: the client's timeout, or the driver's error.
+UNANSWERED = (*WEDGED, WebDriverException)
 
 
 def start_xvfb(log: IO[str]) -> tuple[subprocess.Popen, str]:
